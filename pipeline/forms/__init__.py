@@ -1,0 +1,1 @@
+"""The forms qap issues to agencies: Word and Excel returns and progress-update forms."""
