@@ -179,3 +179,19 @@ class StoredReturn:
     received_at: dt.datetime
     current: bool
     data: AuditReturn
+
+
+@dataclass(frozen=True)
+class TrackerItem:
+    """A row of the recommendations tracker, as the report and status commands see it."""
+
+    ref: str
+    audit_id: str
+    source: str
+    theme: str
+    text: str
+    lead_agency: str = ""
+    owner: str = ""
+    target_date: str | None = None
+    status: str = ""
+    rag: str = ""
