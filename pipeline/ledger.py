@@ -1,0 +1,404 @@
+"""The SQLite ledger: every file received and every return read, with history kept.
+
+One row in `files` per file that entered the inbox (a duplicate drop is its own row, with
+outcome "duplicate"); one row in `returns` per accepted file. A later return from the same
+agency for the same audit becomes current and the earlier one stays as history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from pipeline.errors import WorkspaceError
+from pipeline.model import (
+    RETURN_FORM,
+    UPDATE_FORM,
+    Action,
+    Answer,
+    AuditReturn,
+    CaseReturn,
+    Identification,
+    RawUpdate,
+    ReturnIssue,
+    StoredReturn,
+)
+from pipeline.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+ACCEPTED = "accepted"
+DUPLICATE = "duplicate"
+QUARANTINED = "quarantined"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    id INTEGER PRIMARY KEY,
+    token TEXT NOT NULL UNIQUE,
+    sha256 TEXT NOT NULL,
+    original_name TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    advice TEXT NOT NULL DEFAULT '',
+    messages TEXT NOT NULL DEFAULT '[]',
+    stored_path TEXT NOT NULL,
+    placed INTEGER NOT NULL DEFAULT 0,
+    audit_id TEXT,
+    agency_key TEXT
+);
+CREATE INDEX IF NOT EXISTS files_sha ON files (sha256);
+CREATE TABLE IF NOT EXISTS returns (
+    id INTEGER PRIMARY KEY,
+    file_id INTEGER NOT NULL UNIQUE REFERENCES files (id),
+    sha256 TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    audit_id TEXT NOT NULL,
+    agency_key TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    current INTEGER NOT NULL,
+    superseded_by INTEGER REFERENCES returns (id),
+    file_name TEXT NOT NULL,
+    style TEXT NOT NULL,
+    identification TEXT NOT NULL,
+    completed_by TEXT NOT NULL,
+    role TEXT NOT NULL,
+    completed_on TEXT,
+    answers TEXT NOT NULL,
+    cases TEXT NOT NULL,
+    actions TEXT NOT NULL,
+    updates TEXT NOT NULL,
+    issues TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS returns_audit ON returns (audit_id, agency_key);
+CREATE TABLE IF NOT EXISTS dirty (audit_id TEXT PRIMARY KEY);
+"""
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """A file that entered the inbox: what it was, what happened to it and where it is kept."""
+
+    file_id: int
+    token: str
+    sha256: str
+    original_name: str
+    received_at: dt.datetime
+    size: int
+    outcome: str
+    stored_path: str
+    reason: str = ""
+    advice: str = ""
+    messages: tuple[str, ...] = ()
+    placed: bool = False
+    audit_id: str | None = None
+    agency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class NewFile:
+    """What intake knows about a file before the ledger records it."""
+
+    token: str
+    sha256: str
+    original_name: str
+    received_at: dt.datetime
+    size: int
+    outcome: str
+    stored_path: str
+    reason: str = ""
+    advice: str = ""
+    messages: tuple[str, ...] = ()
+    audit_id: str | None = None
+    agency_key: str | None = None
+
+
+def utc_now() -> dt.datetime:
+    """The current time in UTC, as the ledger stores times."""
+    return dt.datetime.now(dt.UTC)
+
+
+def _time(value: dt.datetime) -> str:
+    # Fixed-width UTC text sorts in time order inside SQLite.
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _parse_time(text: str) -> dt.datetime:
+    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+
+
+def _dump(value: Any) -> str:
+    # ensure_ascii keeps lone surrogates and control characters round-trippable through SQLite.
+    return json.dumps(value, ensure_ascii=True, separators=(",", ":"))
+
+
+def _answers(items: Iterable[dict[str, Any]]) -> tuple[Answer, ...]:
+    return tuple(Answer(**item) for item in items)
+
+
+def _decode_return(row: sqlite3.Row) -> AuditReturn:
+    ident = json.loads(row["identification"])
+    ident["tried"] = tuple(ident.get("tried", ()))
+    return AuditReturn(
+        audit_id=row["audit_id"],
+        agency_key=row["agency_key"],
+        identification=Identification(**ident),
+        file_name=row["file_name"],
+        style=row["style"],
+        answers=_answers(json.loads(row["answers"])),
+        cases=tuple(
+            CaseReturn(index=c["index"], ref=c["ref"], answers=_answers(c["answers"]))
+            for c in json.loads(row["cases"])
+        ),
+        actions=tuple(Action(**a) for a in json.loads(row["actions"])),
+        updates=tuple(RawUpdate(**u) for u in json.loads(row["updates"])),
+        completed_by=row["completed_by"],
+        role=row["role"],
+        completed_on=row["completed_on"],
+        issues=tuple(ReturnIssue(**i) for i in json.loads(row["issues"])),
+        kind=row["kind"],
+    )
+
+
+def _stored(row: sqlite3.Row) -> StoredReturn:
+    return StoredReturn(
+        return_id=row["id"],
+        sha256=row["sha256"],
+        received_at=_parse_time(row["received_at"]),
+        current=bool(row["current"]),
+        data=_decode_return(row),
+    )
+
+
+def _file_record(row: sqlite3.Row) -> FileRecord:
+    return FileRecord(
+        file_id=row["id"],
+        token=row["token"],
+        sha256=row["sha256"],
+        original_name=row["original_name"],
+        received_at=_parse_time(row["received_at"]),
+        size=row["size"],
+        outcome=row["outcome"],
+        stored_path=row["stored_path"],
+        reason=row["reason"],
+        advice=row["advice"],
+        messages=tuple(json.loads(row["messages"])),
+        placed=bool(row["placed"]),
+        audit_id=row["audit_id"],
+        agency_key=row["agency_key"],
+    )
+
+
+class Ledger:
+    """Reads and writes the ledger of one workspace; get one with `open_ledger`."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    # --- writing -------------------------------------------------------------------------
+
+    def record(self, new: NewFile, audit_return: AuditReturn | None = None) -> FileRecord:
+        """Record a file, and the return read from it, in one transaction."""
+        with self._conn:
+            cur = self._conn.execute(
+                "INSERT INTO files (token, sha256, original_name, received_at, size, outcome,"
+                " reason, advice, messages, stored_path, audit_id, agency_key)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    new.token,
+                    new.sha256,
+                    new.original_name,
+                    _time(new.received_at),
+                    new.size,
+                    new.outcome,
+                    new.reason,
+                    new.advice,
+                    _dump(list(new.messages)),
+                    new.stored_path,
+                    new.audit_id,
+                    new.agency_key,
+                ),
+            )
+            file_id = cur.lastrowid
+            assert file_id is not None
+            if audit_return is not None:
+                self._insert_return(file_id, new, audit_return)
+        record = self.file_by_token(new.token)
+        assert record is not None
+        return record
+
+    def _insert_return(self, file_id: int, new: NewFile, ret: AuditReturn) -> None:
+        received = _time(new.received_at)
+        latest = self._conn.execute(
+            "SELECT id, received_at FROM returns WHERE audit_id=? AND agency_key=? AND current=1"
+            " AND kind!=?",
+            (ret.audit_id, ret.agency_key, UPDATE_FORM),
+        ).fetchone()
+        # Progress updates accumulate; a return only becomes current if it is the latest received.
+        current = ret.kind == UPDATE_FORM or latest is None or latest["received_at"] <= received
+        cur = self._conn.execute(
+            "INSERT INTO returns (file_id, sha256, received_at, audit_id, agency_key, kind,"
+            " current, file_name, style, identification, completed_by, role, completed_on,"
+            " answers, cases, actions, updates, issues) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                file_id,
+                new.sha256,
+                received,
+                ret.audit_id,
+                ret.agency_key,
+                ret.kind,
+                int(current),
+                ret.file_name,
+                ret.style,
+                _dump(asdict(ret.identification)),
+                ret.completed_by,
+                ret.role,
+                ret.completed_on,
+                _dump([asdict(a) for a in ret.answers]),
+                _dump([asdict(c) for c in ret.cases]),
+                _dump([asdict(a) for a in ret.actions]),
+                _dump([asdict(u) for u in ret.updates]),
+                _dump([asdict(i) for i in ret.issues]),
+            ),
+        )
+        if ret.kind != UPDATE_FORM and latest is not None and current:
+            self._conn.execute(
+                "UPDATE returns SET current=0, superseded_by=? WHERE id=?",
+                (cur.lastrowid, latest["id"]),
+            )
+        self._conn.execute("INSERT OR IGNORE INTO dirty (audit_id) VALUES (?)", (ret.audit_id,))
+
+    def mark_placed(self, file_id: int) -> None:
+        """Note that a file's original bytes are now in the archive or quarantine."""
+        with self._conn:
+            self._conn.execute("UPDATE files SET placed=1 WHERE id=?", (file_id,))
+
+    def dirty_audits(self) -> list[str]:
+        """Audits whose report has not been rebuilt since a return arrived."""
+        rows = self._conn.execute("SELECT audit_id FROM dirty ORDER BY audit_id").fetchall()
+        return [r["audit_id"] for r in rows]
+
+    def clear_dirty(self, audit_ids: Iterable[str]) -> None:
+        """Forget that these audits need their report rebuilt."""
+        with self._conn:
+            self._conn.executemany("DELETE FROM dirty WHERE audit_id=?", [(a,) for a in audit_ids])
+
+    # --- reading -------------------------------------------------------------------------
+
+    def file_by_token(self, token: str) -> FileRecord | None:
+        """The file claimed under this processing token, or None."""
+        row = self._conn.execute("SELECT * FROM files WHERE token=?", (token,)).fetchone()
+        return _file_record(row) if row else None
+
+    def accepted_file(self, sha256: str) -> FileRecord | None:
+        """The first accepted file with these bytes, or None (quarantined bytes may be retried)."""
+        row = self._conn.execute(
+            "SELECT * FROM files WHERE sha256=? AND outcome=? ORDER BY id LIMIT 1",
+            (sha256, ACCEPTED),
+        ).fetchone()
+        return _file_record(row) if row else None
+
+    def unplaced(self) -> list[FileRecord]:
+        """Files recorded whose move to archive or quarantine may not have finished."""
+        rows = self._conn.execute("SELECT * FROM files WHERE placed=0 ORDER BY id").fetchall()
+        return [_file_record(r) for r in rows]
+
+    def files(self) -> list[FileRecord]:
+        """Every file received, oldest first."""
+        rows = self._conn.execute("SELECT * FROM files ORDER BY received_at, id").fetchall()
+        return [_file_record(r) for r in rows]
+
+    def return_for_file(self, file_id: int) -> StoredReturn | None:
+        """The return read from one file, or None if it was not accepted."""
+        row = self._conn.execute("SELECT * FROM returns WHERE file_id=?", (file_id,)).fetchone()
+        return _stored(row) if row else None
+
+    def current_returns(self, audit_id: str | None = None) -> list[StoredReturn]:
+        """The current return of each agency (for one audit or all), excluding progress updates."""
+        sql = "SELECT * FROM returns WHERE current=1 AND kind=?"
+        params: list[Any] = [RETURN_FORM]
+        if audit_id is not None:
+            sql += " AND audit_id=?"
+            params.append(audit_id)
+        rows = self._conn.execute(sql + " ORDER BY audit_id, agency_key", params).fetchall()
+        return [_stored(r) for r in rows]
+
+    def history(self, audit_id: str, agency_key: str) -> list[StoredReturn]:
+        """Every return an agency sent for an audit, oldest first, superseded ones included."""
+        rows = self._conn.execute(
+            "SELECT * FROM returns WHERE audit_id=? AND agency_key=? ORDER BY received_at, id",
+            (audit_id, agency_key),
+        ).fetchall()
+        return [_stored(r) for r in rows]
+
+    def update_returns(self) -> list[StoredReturn]:
+        """Every progress-update return for the tracker, oldest first."""
+        rows = self._conn.execute(
+            "SELECT * FROM returns WHERE kind=? ORDER BY received_at, id", (UPDATE_FORM,)
+        ).fetchall()
+        return [_stored(r) for r in rows]
+
+
+def _create_private(path: os.PathLike[str]) -> None:
+    # Created by us with 0600 before SQLite opens it; SQLite gives -wal/-shm the same mode.
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+
+
+@contextmanager
+def open_ledger(workspace: Workspace) -> Iterator[Ledger]:
+    """Open (creating if needed) the workspace's ledger; closed when the block ends."""
+    workspace.ensure_private_dirs()
+    path = workspace.ledger_path
+    if not path.exists():
+        _create_private(path)
+    try:
+        # IMMEDIATE: a write transaction takes the write lock at its start, not mid-way.
+        conn = sqlite3.connect(path, timeout=60, isolation_level="IMMEDIATE")
+    except sqlite3.Error as exc:
+        raise WorkspaceError(
+            f"The ledger {path} cannot be opened ({exc}). Check the folder is writable."
+        ) from None
+    conn.row_factory = sqlite3.Row
+    try:
+        _prepare(conn, path)
+        yield Ledger(conn)
+    finally:
+        conn.close()
+
+
+def _prepare(conn: sqlite3.Connection, path: os.PathLike[str]) -> None:
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA synchronous=FULL")
+        with conn:
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            if row is None:
+                conn.execute(
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
+                    (str(SCHEMA_VERSION),),
+                )
+            elif int(row["value"]) > SCHEMA_VERSION:
+                raise WorkspaceError(
+                    f"The ledger {path} was written by a newer qap (schema {row['value']}). "
+                    "Upgrade qap before using this workspace."
+                )
+    except sqlite3.DatabaseError as exc:
+        raise WorkspaceError(
+            f"The ledger {path} is damaged ({exc}). Restore it from backup; "
+            "the original files are all kept in archive/ and quarantine/."
+        ) from None
