@@ -1,0 +1,303 @@
+"""File safety before any parser runs: names to ignore, magic bytes, zip limits, DTDs, checksums.
+
+Every limit is decided from the zip's central directory (infolist) before anything is
+decompressed; zipfile enforces the declared sizes while reading, so they are trustworthy.
+See ../shared/notes/file-hazards.md sections 1, 2 and 4.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import zipfile
+import zlib
+from pathlib import Path, PurePosixPath
+
+from lxml import etree
+
+from pipeline.errors import ReturnRejected
+
+log = logging.getLogger(__name__)
+
+MAX_MEMBERS = 2_000
+MAX_MEMBER_BYTES = 100_000_000
+MAX_TOTAL_BYTES = 200_000_000
+# XML parts are parsed whole by lxml (several times their size in memory), so they are held
+# to a size whose parse stays far below 200 MB of RSS.
+MAX_XML_BYTES = 24_000_000
+MAX_RATIO = 200
+RATIO_FLOOR = 1_000_000
+CHUNK = 1 << 20
+
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+IMAGES = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
+    (b"BM", "a bitmap image"),
+)
+DTD_MARKERS = tuple(
+    marker.encode(codec)
+    for marker in ("<!doctype", "<!entity")
+    for codec in ("ascii", "utf-16-le", "utf-16-be")
+)
+
+WORD_TYPES = {
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml": "docx",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml": "docx",
+    "application/vnd.ms-word.document.macroEnabled.main+xml": "docx",
+    "application/vnd.ms-word.template.macroEnabledTemplate.main+xml": "docx",
+}
+EXCEL_TYPES = {
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml": "xlsx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml": "xlsx",
+    "application/vnd.ms-excel.sheet.macroEnabled.main+xml": "xlsx",
+    "application/vnd.ms-excel.template.macroEnabled.main+xml": "xlsx",
+}
+MAIN_TYPES = {**WORD_TYPES, **EXCEL_TYPES}
+OFFICE_DOCUMENT = (
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+)
+STRICT_DOCUMENT = "http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument"
+CT_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+RELS_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+RESEND = "Ask the agency to save it as a Word (.docx) or Excel (.xlsx) return and send it again."
+RESAVE = "Ask the agency to open it, save it again as .docx or .xlsx and resend it."
+CRAFTED = "Do not open it; ask the agency to send the return again from Word or Excel."
+STILL_COPYING = "qap will try again once the file has finished copying."
+
+IGNORED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store", "ehthumbs.db"}
+TEMP_SUFFIXES = (".tmp", ".temp", ".part", ".partial", ".crdownload", ".download")
+EXCEL_TEMP = re.compile(r"^[0-9A-F]{8}$")
+
+
+def ignored_name(name: str) -> bool:
+    """Whether a file (or any folder on its relative path) is an owner, temporary or hidden file."""
+    parts = [p for p in re.split(r"[\\/]", name) if p]
+    return any(_ignored_part(part) for part in parts)
+
+
+def _ignored_part(part: str) -> bool:
+    lower = part.lower()
+    return (
+        part.startswith(("~$", ".", "~WRL"))
+        or lower.endswith(TEMP_SUFFIXES)
+        or lower in IGNORED_NAMES
+        or bool(EXCEL_TEMP.match(part))
+    )
+
+
+def _reject(reason: str, advice: str, *, retry: bool = False) -> ReturnRejected:
+    return ReturnRejected(reason, advice, retry=retry)
+
+
+def precheck_file(path: Path) -> str:
+    """The format of a complete, safe-looking return ("docx" or "xlsx"), or ReturnRejected."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:
+        log.info("precheck %s: cannot open (%s)", path.name, type(exc).__name__)
+        raise _reject(
+            "The file could not be opened (it may still be copying or be locked).",
+            STILL_COPYING,
+            retry=True,
+        ) from None
+    if size == 0:
+        raise _reject("The file is empty (it may still be copying).", STILL_COPYING, retry=True)
+    if not head.startswith(ZIP_MAGIC):
+        raise _not_a_package(path, head)
+    fmt = _check_package(path, size)
+    log.info("precheck %s: ok (%s)", path.name, fmt)
+    return fmt
+
+
+def _not_a_package(path: Path, head: bytes) -> ReturnRejected:
+    """The rejection for a file that is not a zip package at all, judged by its first bytes."""
+    suffix = path.suffix.lower()
+    if head.startswith(OLE2):
+        if _ole_encrypted(path):
+            return _reject(
+                "The file is password-protected.",
+                "Ask the agency to remove the password and send it again.",
+            )
+        kind = {".doc": "an old-style Word (.doc)", ".xls": "an old-style Excel (.xls)"}.get(
+            suffix, "an old-style Word or Excel (97-2003)"
+        )
+        return _reject(f"This is {kind} file, which qap does not read.", RESEND)
+    if head.startswith(b"%PDF"):
+        return _reject(
+            "This is a PDF, not a Word or Excel file.",
+            "Ask the agency for the Word or Excel return itself, not a PDF or a scan.",
+        )
+    for magic, what in IMAGES:
+        if head.startswith(magic):
+            return _reject(
+                f"This is {what} (a scan or photo), not a Word or Excel file.",
+                "Ask the agency for the Word or Excel return itself, not a scan.",
+            )
+    if head.startswith(b"{\\rtf"):
+        return _reject("This is a Rich Text (.rtf) document, not a .docx.", RESEND)
+    if head.strip(b"\x00") == b"":
+        return _reject(
+            "The file is still blank (it may still be copying).", STILL_COPYING, retry=True
+        )
+    return _reject("This is not a Word (.docx) or Excel (.xlsx) file.", RESEND)
+
+
+def _ole_encrypted(path: Path) -> bool:
+    """Whether an OLE2 file holds an encrypted OOXML package (how Office stores password files)."""
+    needle = "EncryptedPackage".encode("utf-16-le")
+    tail = b""
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            if needle in tail + chunk:
+                return True
+            tail = chunk[-len(needle) :]
+    return False
+
+
+def _check_package(path: Path, size: int) -> str:
+    try:
+        package = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise _reject(
+            "The file is incomplete: its zip directory is missing (it may still be copying).",
+            STILL_COPYING,
+            retry=True,
+        ) from None
+    except (OSError, EOFError, ValueError):
+        raise _reject(
+            "The file is incomplete or truncated (it may still be copying).",
+            STILL_COPYING,
+            retry=True,
+        ) from None
+    with package:
+        infos = package.infolist()
+        _check_members(infos, size)
+        names = {info.filename for info in infos}
+        if "mimetype" in names and "[Content_Types].xml" not in names:
+            raise _reject(
+                "This is an OpenDocument (.odt/.ods) file, which qap does not read.", RESEND
+            )
+        _scan_members(package, infos)
+        return _main_format(package, names)
+
+
+def _check_members(infos: list[zipfile.ZipInfo], size: int) -> None:
+    """Limits from the central directory alone: nothing is decompressed yet."""
+    if len(infos) > MAX_MEMBERS:
+        raise _reject(f"The file has {len(infos)} parts, more than any real return.", CRAFTED)
+    seen: set[str] = set()
+    total = 0
+    for info in infos:
+        name = info.filename
+        if name in seen:
+            raise _reject("The file is malformed: a part appears twice in the package.", CRAFTED)
+        seen.add(name)
+        if _unsafe_member(name):
+            raise _reject("The file is malformed: a part's path points outside it.", CRAFTED)
+        if info.flag_bits & 0x1:
+            raise _reject(
+                "The file is encrypted.", "Ask the agency to remove the password and resend it."
+            )
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise _reject("The file uses a compression Word and Excel never use.", CRAFTED)
+        limit = MAX_XML_BYTES if _is_xml(name) else MAX_MEMBER_BYTES
+        if info.file_size > limit:
+            raise _reject(
+                f"The file is too large to read safely (a part would expand to "
+                f"{info.file_size // 1_000_000} MB).",
+                "Ask the agency to remove large pictures or split the return, then resend it.",
+            )
+        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise _reject(
+                "The file expands far beyond its size when opened (a 'zip bomb').", CRAFTED
+            )
+        total += info.file_size
+    if total > MAX_TOTAL_BYTES:
+        raise _reject(
+            f"The file is too large to read safely ({total // 1_000_000} MB when opened).",
+            "Ask the agency to remove large pictures or split the return, then resend it.",
+        )
+    if size > MAX_TOTAL_BYTES:
+        raise _reject("The file is too large to read safely.", CRAFTED)
+
+
+def _unsafe_member(name: str) -> bool:
+    if "\\" in name or name.startswith("/") or re.match(r"^[A-Za-z]:", name) or "\x00" in name:
+        return True
+    return ".." in PurePosixPath(name).parts
+
+
+def _is_xml(name: str) -> bool:
+    return name.lower().endswith((".xml", ".rels", ".vml"))
+
+
+def _scan_members(package: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
+    """Decompress each part in chunks: reject DTDs in XML, and check every CRC."""
+    for info in infos:
+        xml = _is_xml(info.filename)
+        tail = b""
+        try:
+            with package.open(info) as member:
+                while chunk := member.read(CHUNK):
+                    if xml:
+                        window = (tail + chunk).lower()
+                        if any(marker in window for marker in DTD_MARKERS):
+                            raise _reject(
+                                "The file contains an XML document type declaration "
+                                "(DTD/entities), which Word and Excel never write.",
+                                CRAFTED,
+                            )
+                        tail = chunk[-32:]
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
+            log.info("precheck: part failed to decompress (%s)", type(exc).__name__)
+            raise _reject(
+                "The file is damaged: a part fails its checksum or cannot be decompressed.",
+                RESAVE,
+            ) from None
+
+
+def _main_format(package: zipfile.ZipFile, names: set[str]) -> str:
+    """The format named by the package's own relationships and content types."""
+    if "[Content_Types].xml" not in names or "_rels/.rels" not in names:
+        raise _reject("This is a zip file, but not a Word or Excel document.", RESEND)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    try:
+        rels = etree.fromstring(package.read("_rels/.rels"), parser)
+        types = etree.fromstring(package.read("[Content_Types].xml"), parser)
+    except etree.XMLSyntaxError:
+        raise _reject(
+            "The file is damaged: its package description is not readable.", RESAVE
+        ) from None
+    target = None
+    for rel in rels.iter(f"{RELS_NS}Relationship"):
+        if rel.get("Type") == STRICT_DOCUMENT:
+            raise _reject(
+                "The file was saved as 'Strict Open XML', which qap does not read.",
+                "Ask the agency to save it as an ordinary Word Document (.docx) or Excel "
+                "Workbook (.xlsx) and send it again.",
+            )
+        if rel.get("Type") == OFFICE_DOCUMENT:
+            target = (rel.get("Target") or "").lstrip("/")
+    if not target or target not in names:
+        raise _reject("This is a zip file, but not a Word or Excel document.", RESEND)
+    content_type = ""
+    for override in types.iter(f"{CT_NS}Override"):
+        if (override.get("PartName") or "").lstrip("/") == target:
+            content_type = override.get("ContentType") or ""
+    fmt = MAIN_TYPES.get(content_type)
+    if fmt is None:
+        if "presentationml" in content_type:
+            raise _reject("This is a PowerPoint file, not a Word or Excel return.", RESEND)
+        raise _reject(
+            "The file's contents do not match a Word or Excel document (wrong content type).",
+            RESAVE,
+        )
+    return fmt

@@ -1,0 +1,75 @@
+"""The pre-check: ignored names, and every hostile file retried or rejected with a clear reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import ReturnRejected
+from pipeline.readers.precheck import ignored_name, precheck_file
+from tests.hostile import (
+    ACCEPT,
+    IGNORED,
+    NOT_IGNORED,
+    REJECT,
+    RETRY,
+    UNREADABLE,
+    Hostile,
+    build_hostile,
+)
+
+
+@pytest.fixture(scope="session")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Hostile]:
+    return build_hostile(tmp_path_factory.mktemp("hostile"))
+
+
+@pytest.mark.parametrize("name", IGNORED)
+def test_owner_temp_and_hidden_files_are_ignored(name: str) -> None:
+    assert ignored_name(name)
+
+
+@pytest.mark.parametrize("name", NOT_IGNORED)
+def test_ordinary_names_are_not_ignored(name: str) -> None:
+    assert not ignored_name(name)
+
+
+def test_every_hostile_file_gets_its_verdict(hostile: dict[str, Hostile]) -> None:
+    wrong: list[str] = []
+    for name, case in sorted(hostile.items()):
+        try:
+            fmt = precheck_file(case.path)
+        except ReturnRejected as exc:
+            verdict = RETRY if exc.retry else REJECT
+            if verdict != case.verdict or case.reason not in exc.reason or not exc.advice:
+                wrong.append(f"{name}: {verdict} {exc.reason!r} {exc.advice!r}")
+            continue
+        if case.verdict not in (ACCEPT, UNREADABLE) or fmt not in ("docx", "xlsx"):
+            wrong.append(f"{name}: accepted as {fmt}, expected {case.verdict} {case.reason!r}")
+    assert wrong == []
+
+
+def test_every_kind_of_hostile_file_is_built(hostile: dict[str, Hostile]) -> None:
+    verdicts = {case.verdict for case in hostile.values()}
+    assert verdicts == {ACCEPT, REJECT, RETRY, UNREADABLE}
+    assert len([n for n in hostile if n.startswith("doctype_in_")]) >= 15
+
+
+def test_macro_enabled_files_are_read_as_data(hostile: dict[str, Hostile]) -> None:
+    assert precheck_file(hostile["return_macro_enabled.docm"].path) == "docx"
+    assert precheck_file(hostile["return_macro_enabled.xlsm"].path) == "xlsx"
+
+
+def test_password_message_tells_the_coordinator_what_to_ask(hostile: dict[str, Hostile]) -> None:
+    with pytest.raises(ReturnRejected) as caught:
+        precheck_file(hostile["password_protected.docx"].path)
+    assert caught.value.reason == "The file is password-protected."
+    assert caught.value.advice == "Ask the agency to remove the password and send it again."
+    assert caught.value.retry is False
+
+
+def test_missing_file_is_retried(tmp_path: Path) -> None:
+    with pytest.raises(ReturnRejected) as caught:
+        precheck_file(tmp_path / "gone.docx")
+    assert caught.value.retry is True
