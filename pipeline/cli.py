@@ -119,6 +119,51 @@ def _definition_workspace(ctx: click.Context, workspace_dir: str | None, file: P
         raise
 
 
+@cli.command()
+@click.argument("audit_id", metavar="AUDIT")
+@click.option(
+    "--agency",
+    "agencies",
+    multiple=True,
+    metavar="KEY",
+    help="Only this agency (repeat for more); default: every agency in the audit.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["docx", "xlsx", "both"]),
+    default="both",
+    show_default=True,
+    help="Word, Excel or both.",
+)
+@workspace_option
+@click.pass_context
+def forms(
+    ctx: click.Context,
+    audit_id: str,
+    agencies: tuple[str, ...],
+    fmt: str,
+    workspace_dir: str | None,
+) -> None:
+    """Write each agency's signed return forms for AUDIT into outbox/forms/AUDIT/."""
+    from pipeline.forms.issue import forms_folder, issue_forms
+
+    workspace = _workspace(ctx, workspace_dir)
+    formats = ("docx", "xlsx") if fmt == "both" else (fmt,)
+    issued = issue_forms(workspace, audit_id, agencies, formats)
+    folder = forms_folder(workspace, audit_id).relative_to(workspace.root)
+    click.echo(f"Wrote forms for {audit_id} into {folder}/:")
+    for form in issued:
+        names = ", ".join(p.name for p in form.paths)
+        if form.previous is None:
+            click.echo(f"  {form.agency.key}: {names}")
+        else:
+            click.echo(
+                f"  {form.agency.key}: {names} (version {form.version}: {form.agency.key} already "
+                f"had version {form.previous}, which is kept, not overwritten)"
+            )
+
+
 def main() -> None:
     """Entry point of the `qap` console script."""
     cli(obj={})

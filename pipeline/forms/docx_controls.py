@@ -39,6 +39,7 @@ class ControlFactory:
     def __init__(self) -> None:
         # Word wants a distinct w:id per control; start high to stay clear of other ids.
         self._next_id = 710000
+        self.tags: list[str] = []
 
     def _properties(self, tag: str, alias: str) -> tuple[Any, Any]:
         sdt = _el("w:sdt")
@@ -47,6 +48,7 @@ class ControlFactory:
         _sub(rpr, "w:sz", val=ANSWER_SIZE_HALF_POINTS)
         _sub(pr, "w:alias", val=alias[:60])
         _sub(pr, "w:tag", val=tag)
+        self.tags.append(tag)
         self._next_id += 1
         _sub(pr, "w:id", val=str(self._next_id))
         # The control cannot be deleted by accident; its content stays editable.

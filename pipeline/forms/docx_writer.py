@@ -62,7 +62,7 @@ def write_docx_form(content: FormContent, path: Path) -> None:
     if content.audit.actions_table:
         _actions(document, controls)
     _sign_off(document, content, controls)
-    _properties(document, content)
+    _properties(document, content, controls.tags)
     document.save(str(path))
     log.info("wrote Word form %s", path.name)
 
@@ -348,11 +348,11 @@ def _sign_off(document: Any, content: FormContent, controls: dc.ControlFactory) 
     )
 
 
-def _properties(document: Any, content: FormContent) -> None:
+def _properties(document: Any, content: FormContent, tags: list[str]) -> None:
     core = document.core_properties
     core.title = f"{content.title}: return form"
     core.subject = content.agency.name
     core.author = content.short_name
     core.keywords = MARKING
     core.comments = content.version_text
-    add_identity_property(document, encode_identity(content.identity))
+    add_identity_property(document, encode_identity(content.identity), tags)

@@ -12,6 +12,10 @@ from docx.opc.part import Part
 
 from pipeline.forms.identity import CUSTOM_NS, PROPERTY_NAME, VT_NS
 
+# Every control's tag in document order: a second record of where answers sit, for editors
+# (LibreOffice 7.4) that keep the controls but drop their tags on save.
+FIELDS_PROPERTY = "qap-fields"
+
 # The format id every custom property carries (fixed by the OOXML standard).
 FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
 
@@ -29,13 +33,14 @@ def custom_properties_xml(properties: dict[str, str]) -> bytes:
     ).encode()
 
 
-def add_identity_property(document: Any, encoded_identity: str) -> None:
-    """Add docProps/custom.xml with the `qap-identity` property to a python-docx Document."""
+def add_identity_property(document: Any, encoded_identity: str, tags: list[str]) -> None:
+    """Add docProps/custom.xml with the identity and the field map to a python-docx Document."""
     package = document.part.package
+    properties = {PROPERTY_NAME: encoded_identity, FIELDS_PROPERTY: " ".join(tags)}
     part = Part(
         PackURI("/docProps/custom.xml"),
         CT.OFC_CUSTOM_PROPERTIES,
-        custom_properties_xml({PROPERTY_NAME: encoded_identity}),
+        custom_properties_xml(properties),
         package,
     )
     package.relate_to(part, RT.CUSTOM_PROPERTIES)
