@@ -54,3 +54,7 @@ class TrackerBusy(QapError):
     """Raised by the tracker writer when the workbook is open in Excel or cannot be replaced."""
 
     exit_code = 4
+
+
+class TrackerError(QapError):
+    """Raised by the tracker when the workbook cannot be read or a checked save fails; it is left as it was."""

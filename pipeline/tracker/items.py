@@ -1,0 +1,234 @@
+"""qap's side of the tracker: rows derived from current returns and progress updates, with stable refs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+
+from pipeline.config import Partnership
+from pipeline.definitions import AuditDefinition, Catalogue
+from pipeline.errors import UnknownAuditError
+from pipeline.model import RETURN_FORM, StoredReturn
+from pipeline.tracker.cells import clean_text, iso_date
+from pipeline.tracker.columns import (
+    AGENCY_ACTION,
+    NOT_STARTED,
+    SECTION_11,
+    agency_codes,
+    find_agency,
+    normalise_status,
+)
+from pipeline.tracker.records import LogEntry, QapRow, SheetRow
+from pipeline.tracker.registry import ORIGIN_HAND, ORIGIN_RETURN, RefRecord, Registry
+
+log = logging.getLogger(__name__)
+
+# A row typed by the group counts as an item once any of these holds something.
+CONTENT_KEYS = ("text", "audit", "lead_agency", "owner", "theme", "source")
+NO_AUDIT_PREFIX = "SCP"
+NO_AGENCY_CODE = "REC"
+
+
+class _Builder:
+    """Collects values per ref, remembering the return each value came from and any notes."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, dict[str, str]] = {}
+        self.sources: dict[str, dict[str, str]] = {}
+        self.notes: dict[str, dict[str, tuple[str, ...]]] = {}
+
+    def put(self, ref: str, key: str, text: str, source: str) -> None:
+        clean, notes = clean_text(text)
+        self.values.setdefault(ref, {})[key] = clean
+        self.sources.setdefault(ref, {})[key] = source
+        if notes:
+            self.notes.setdefault(ref, {})[key] = notes
+        else:
+            self.notes.get(ref, {}).pop(key, None)
+
+    def rows(self) -> list[QapRow]:
+        return [
+            QapRow(ref, values, self.sources.get(ref, {}), self.notes.get(ref, {}))
+            for ref, values in self.values.items()
+        ]
+
+
+def _match_keys(texts: Sequence[str]) -> list[str]:
+    """A key per action: its text with case and spacing ignored, numbered when repeated."""
+    seen: dict[str, int] = {}
+    keys = []
+    for text in texts:
+        base = " ".join(text.split()).casefold()
+        seen[base] = seen.get(base, 0) + 1
+        keys.append(base if seen[base] == 1 else f"{base}#{seen[base]}")
+    return keys
+
+
+def _ref_for(
+    registry: Registry,
+    audit: AuditDefinition,
+    code: str,
+    stored: StoredReturn,
+    position: int,
+    key: str,
+    keys: Sequence[str],
+    claimed: set[str],
+) -> str:
+    agency_key = stored.data.agency_key
+    records = registry.refs_for(audit.id, agency_key)
+    for record in records:
+        if record.match_key == key and record.ref not in claimed:
+            return record.ref
+    # A resubmitted return that rewords an action keeps its ref: same place, old text gone.
+    for record in records:
+        if (
+            record.position == position
+            and record.return_id != stored.return_id
+            and record.match_key not in keys
+            and record.ref not in claimed
+        ):
+            registry.rematch(record.ref, key, position, stored.return_id)
+            return record.ref
+    wanted = RefRecord("", audit.id, agency_key, ORIGIN_RETURN, key, position, stored.return_id)
+    return registry.allocate(audit.reference_prefix, code, wanted)
+
+
+def action_rows(
+    returns: Sequence[StoredReturn],
+    catalogue: Catalogue,
+    partnership: Partnership,
+    registry: Registry,
+) -> list[QapRow]:
+    """A row per action in each agency's current return (Section 11 actions marked as such)."""
+    codes = agency_codes(partnership)
+    builder = _Builder()
+    for stored in sorted(returns, key=lambda s: (s.received_at, s.return_id)):
+        data = stored.data
+        if data.kind != RETURN_FORM or not data.actions:
+            continue
+        try:
+            audit = catalogue.get(data.audit_id)
+        except UnknownAuditError:
+            log.warning("tracker: return %s names an unknown audit; skipped", data.file_name)
+            continue
+        agency = partnership.agency(data.agency_key)
+        code = codes.get(data.agency_key, data.agency_key[:3].upper())
+        actions = [a for a in data.actions if a.action.strip()]
+        keys = _match_keys([a.action for a in actions])
+        claimed: set[str] = set()
+        for position, (action, key) in enumerate(zip(actions, keys, strict=True)):
+            ref = _ref_for(registry, audit, code, stored, position, key, keys, claimed)
+            claimed.add(ref)
+            source = data.file_name
+            builder.put(ref, "ref", ref, source)
+            builder.put(ref, "audit", audit.id, source)
+            builder.put(ref, "source", SECTION_11 if audit.is_section11 else AGENCY_ACTION, source)
+            builder.put(ref, "text", action.action.strip(), source)
+            builder.put(ref, "lead_agency", agency.name if agency else data.agency_key, source)
+            builder.put(ref, "owner", action.owner.strip(), source)
+            builder.put(ref, "raised", stored.received_at.date().isoformat(), source)
+            builder.put(ref, "target", action.target_date or action.target_raw.strip(), source)
+            builder.put(ref, "status", NOT_STARTED, source)
+    return builder.rows()
+
+
+def update_rows(
+    updates: Sequence[StoredReturn], leads: Mapping[str, str | None]
+) -> tuple[list[QapRow], list[LogEntry]]:
+    """Status, progress, evidence and revised targets from progress-update forms, latest last.
+
+    `leads` maps every ref in the tracker to its lead agency's key; an update for a ref that
+    does not exist, or that another agency leads, is logged and not applied.
+    """
+    builder = _Builder()
+    notices: list[LogEntry] = []
+    for stored in sorted(updates, key=lambda s: (s.received_at, s.return_id)):
+        data = stored.data
+        source = data.file_name
+        for update in data.updates:
+            ref = update.ref.strip().upper()
+            if not ref:
+                continue
+            if ref not in leads:
+                notices.append(
+                    LogEntry(ref, "", "update not applied", "no row has this Ref", source)
+                )
+                continue
+            lead = leads[ref]
+            if lead and lead != data.agency_key:
+                detail = f"this item is led by {lead}, the form came from {data.agency_key}"
+                notices.append(LogEntry(ref, "", "update not applied", detail, source))
+                continue
+            if update.status.strip():
+                status = normalise_status(update.status)
+                if status is None:
+                    detail = "the status given is not one of the four allowed; the rest was applied"
+                    notices.append(LogEntry(ref, "Status", "status not applied", detail, source))
+                else:
+                    builder.put(ref, "status", status, source)
+            for key, text in (("progress", update.progress), ("evidence", update.evidence)):
+                if text.strip():
+                    builder.put(ref, key, text.strip(), source)
+            if update.revised_target.strip():
+                builder.put(ref, "revised_target", iso_date(update.revised_target.strip()), source)
+    return builder.rows(), notices
+
+
+def combine(*groups: Sequence[QapRow]) -> list[QapRow]:
+    """One row per ref: later groups' values override earlier ones column by column."""
+    merged: dict[str, QapRow] = {}
+    for group in groups:
+        for row in group:
+            old = merged.get(row.ref)
+            if old is None:
+                merged[row.ref] = row
+                continue
+            merged[row.ref] = QapRow(
+                row.ref,
+                {**old.values, **row.values},
+                {**old.sources, **row.sources},
+                {**old.notes, **row.notes},
+            )
+    return list(merged.values())
+
+
+def lead_keys(
+    rows: Sequence[SheetRow], qap_rows: Sequence[QapRow], partnership: Partnership
+) -> dict[str, str | None]:
+    """Every ref's lead agency key (None when the cell names no known agency); the sheet wins."""
+    leads: dict[str, str | None] = {}
+    for values in [q.values for q in qap_rows] + [r.values for r in rows]:
+        ref = values.get("ref", "")
+        if ref:
+            agency = find_agency(partnership, values.get("lead_agency", ""))
+            leads[ref.upper()] = agency.key if agency else None
+    return leads
+
+
+def _hand_prefix(catalogue: Catalogue, audit_text: str) -> tuple[str, str]:
+    wanted = " ".join(audit_text.split()).casefold()
+    for audit in catalogue.audits:
+        if wanted and wanted in (audit.id.casefold(), audit.title.casefold()):
+            return audit.reference_prefix, audit.id
+    return NO_AUDIT_PREFIX, ""
+
+
+def assign_hand_refs(
+    rows: Sequence[SheetRow],
+    catalogue: Catalogue,
+    partnership: Partnership,
+    registry: Registry,
+) -> dict[int, str]:
+    """Refs for rows the group added without one, by sheet row number; typed refs are reserved."""
+    registry.register_seen(r.get("ref").upper() for r in rows if r.get("ref"))
+    codes = agency_codes(partnership)
+    assigned: dict[int, str] = {}
+    for row in rows:
+        if row.get("ref") or not any(row.get(k).strip() for k in CONTENT_KEYS):
+            continue
+        prefix, audit_id = _hand_prefix(catalogue, row.get("audit"))
+        agency = find_agency(partnership, row.get("lead_agency"))
+        code = codes.get(agency.key, NO_AGENCY_CODE) if agency else NO_AGENCY_CODE
+        record = RefRecord("", audit_id, agency.key if agency else "", ORIGIN_HAND, "", -1, -1)
+        assigned[row.row] = registry.allocate(prefix, code, record)
+    return assigned

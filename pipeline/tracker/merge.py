@@ -1,0 +1,227 @@
+"""The pure merge: the group's sheet rows + qap's rows + what qap last wrote -> cell writes and log."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from pipeline.tracker.cells import parse_date
+from pipeline.tracker.columns import BY_KEY, DONE_STATUSES, KEYS, NOT_STARTED
+from pipeline.tracker.rag import DEFAULT_RULE, RagRule, rag_for
+from pipeline.tracker.records import CellState, CellWrite, LogEntry, QapRow, SheetRow
+
+# Columns qap computes itself rather than taking from a return.
+DERIVED = ("rag", "last_updated", "closed")
+# A change to these alone is not news about the item, so it does not move "Last updated".
+NOT_NEWS = ("rag", "last_updated")
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    """What to write, what to log, and the state to remember once the write has landed."""
+
+    writes: tuple[CellWrite, ...]
+    log: tuple[LogEntry, ...]
+    rows: tuple[SheetRow, ...]
+    added: int = 0
+    updated: int = 0
+    conflicts: int = 0
+    offered: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    seen: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    gone: tuple[str, ...] = ()
+    new_rows: tuple[int, ...] = ()
+
+
+class _Merger:
+    def __init__(
+        self, state: Mapping[tuple[str, str], CellState], today: dt.date, rule: RagRule
+    ) -> None:
+        self.state = state
+        self.today = today
+        self.rule = rule
+        self.writes: list[CellWrite] = []
+        self.log: list[LogEntry] = []
+        self.offered: dict[tuple[str, str], str] = {
+            k: s.offered for k, s in state.items() if s.offered is not None
+        }
+        self.seen: dict[tuple[str, str], str] = {}
+        self.conflicts = 0
+
+    def _offered(self, ref: str, key: str) -> str | None:
+        cell = self.state.get((ref, key))
+        return cell.offered if cell else None
+
+    def _set(
+        self, row: int, values: dict[str, str], key: str, value: str, changed: set[str]
+    ) -> None:
+        values[key] = value
+        self.writes.append(CellWrite(row, key, value))
+        changed.add(key)
+
+    def offer(self, row: int, values: dict[str, str], qap: QapRow, changed: set[str]) -> None:
+        """Three-way merge of each value qap offers: a cell the group changed is never overwritten."""
+        ref = values["ref"]
+        for key, ours in qap.values.items():
+            if key == "ref":
+                continue
+            base = self._offered(ref, key)
+            theirs = values.get(key, "")
+            source = qap.sources.get(key, "")
+            self.offered[(ref, key)] = ours
+            if ours == base or theirs == ours:
+                continue
+            header = BY_KEY[key].header
+            if theirs == (base or ""):
+                self._set(row, values, key, ours, changed)
+                detail = f"{_short(theirs) or '(blank)'} -> {_short(ours)}" if theirs else ""
+                self.log.append(
+                    LogEntry(ref, header, "updated" if theirs else "filled in", detail, source)
+                )
+                for note in qap.notes.get(key, ()):
+                    self.log.append(LogEntry(ref, header, "text altered", note, source))
+                continue
+            self.conflicts += 1
+            detail = (
+                f"the group's value was kept: {_short(theirs)!r}; the return said {_short(ours)!r}"
+            )
+            self.log.append(LogEntry(ref, header, "conflict", detail, source))
+
+    def derive(self, row: int, values: dict[str, str], changed: set[str], human: set[str]) -> None:
+        """Date closed, RAG and Last updated from the merged status and dates."""
+        ref = values["ref"]
+        status = values.get("status", "")
+        closed = values.get("closed", "")
+        today = self.today.isoformat()
+        if status in DONE_STATUSES and not closed:
+            self._set(row, values, "closed", today, changed)
+            self.offered[(ref, "closed")] = today
+        elif status not in DONE_STATUSES and closed and closed == self._offered(ref, "closed"):
+            # qap dated the closure, so qap may undo it when the item is reopened.
+            self._set(row, values, "closed", "", changed)
+            self.offered[(ref, "closed")] = ""
+            self.log.append(LogEntry(ref, "Date closed", "cleared", "the item was reopened"))
+        target = parse_date(values.get("target", ""))
+        revised = parse_date(values.get("revised_target", ""))
+        rag, why = rag_for(status, target, revised, self.today, self.rule)
+        old_rag = values.get("rag", "")
+        if old_rag != rag:
+            self._set(row, values, "rag", rag, changed)
+            if old_rag:
+                self.log.append(LogEntry(ref, "RAG", "recalculated", f"{old_rag} -> {rag}: {why}"))
+        news = (changed | human) - set(NOT_NEWS)
+        if news and "last_updated" not in human and values.get("last_updated") != today:
+            self._set(row, values, "last_updated", today, changed)
+
+    def noticed(self, ref: str, values: Mapping[str, str]) -> set[str]:
+        """Columns the group changed since qap's last write."""
+        human = set()
+        for key in KEYS:
+            cell = self.state.get((ref, key))
+            if cell is not None and cell.seen is not None and values.get(key, "") != cell.seen:
+                human.add(key)
+        return human
+
+    def remember(self, ref: str, values: Mapping[str, str]) -> None:
+        for key in KEYS:
+            self.seen[(ref, key)] = values.get(key, "")
+
+
+def _short(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def merge(
+    rows: Sequence[SheetRow],
+    qap_rows: Sequence[QapRow],
+    state: Mapping[tuple[str, str], CellState],
+    *,
+    today: dt.date,
+    rule: RagRule = DEFAULT_RULE,
+    assigned: Mapping[int, str] | None = None,
+    gone_noted: frozenset[str] = frozenset(),
+    next_row: int = 2,
+) -> MergeResult:
+    """Merge qap's rows into the sheet's: existing rows in place, new ones appended from `next_row`."""
+    merger = _Merger(state, today, rule)
+    assigned = assigned or {}
+    by_ref = {q.ref: q for q in qap_rows}
+    done: set[str] = set()
+    final: list[SheetRow] = []
+    updated = 0
+    for row in rows:
+        values = dict(row.values)
+        changed: set[str] = set()
+        if not values.get("ref") and row.row in assigned:
+            merger._set(row.row, values, "ref", assigned[row.row], changed)
+            merger.log.append(
+                LogEntry(assigned[row.row], "Ref", "ref given", "a row added by hand")
+            )
+        ref = values.get("ref", "").strip().upper()
+        if not ref or ref in done:
+            if ref:
+                merger.log.append(
+                    LogEntry(
+                        ref,
+                        "Ref",
+                        "duplicate",
+                        f"row {row.row} repeats this Ref; qap left it alone",
+                    )
+                )
+            final.append(SheetRow(row.row, values))
+            continue
+        done.add(ref)
+        values["ref"] = ref if values.get("ref", "").upper() == ref else values["ref"]
+        human = merger.noticed(ref, values)
+        if human - set(NOT_NEWS):
+            headers = ", ".join(BY_KEY[k].header for k in KEYS if k in human and k not in NOT_NEWS)
+            merger.log.append(LogEntry(ref, "", "edited by the group", headers))
+        if ref in by_ref:
+            merger.offer(row.row, values, by_ref[ref], changed)
+        merger.derive(row.row, values, changed, human)
+        updated += bool(changed - {"rag"})
+        merger.remember(ref, values)
+        final.append(SheetRow(row.row, values))
+    added = 0
+    gone: list[str] = []
+    for qap in qap_rows:
+        if qap.ref in done:
+            continue
+        was_written = any(
+            (qap.ref, key) in state and state[(qap.ref, key)].seen is not None for key in KEYS
+        )
+        if was_written:
+            # The group deleted the row: their decision stands, and is logged once.
+            if qap.ref not in gone_noted:
+                gone.append(qap.ref)
+                merger.log.append(
+                    LogEntry(qap.ref, "", "row deleted by the group", "qap did not put it back")
+                )
+            continue
+        row_number = next_row + added
+        values = {"ref": qap.ref}
+        changed = set()
+        merger._set(row_number, values, "ref", qap.ref, changed)
+        merger.offer(row_number, values, qap, changed)
+        if not values.get("status"):
+            merger._set(row_number, values, "status", NOT_STARTED, changed)
+        merger.derive(row_number, values, changed, set())
+        merger.log[:] = [
+            e for e in merger.log if not (e.ref == qap.ref and e.change == "filled in")
+        ]
+        merger.log.append(LogEntry(qap.ref, "", "added", "", qap.sources.get("text", "")))
+        merger.remember(qap.ref, values)
+        final.append(SheetRow(row_number, values))
+        added += 1
+    return MergeResult(
+        writes=tuple(merger.writes),
+        log=tuple(merger.log),
+        rows=tuple(final),
+        added=added,
+        updated=updated,
+        conflicts=merger.conflicts,
+        offered=merger.offered,
+        seen=merger.seen,
+        gone=tuple(gone),
+        new_rows=tuple(range(next_row, next_row + added)),
+    )

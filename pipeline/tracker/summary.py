@@ -1,0 +1,110 @@
+"""Figures for the sheets qap rebuilds: counts by status and RAG, and who has returned what."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from pipeline.config import Partnership
+from pipeline.definitions import AuditDefinition, Catalogue
+from pipeline.model import RETURN_FORM, StoredReturn
+from pipeline.tracker.columns import STATUSES, find_agency
+from pipeline.tracker.rag import RAGS
+from pipeline.tracker.records import SheetRow
+
+OTHER = "Other or blank"
+RECEIVED = "Received"
+OUTSTANDING = "Outstanding"
+OVERDUE = "Overdue"
+NOT_ASKED = "Not taking part"
+
+
+@dataclass(frozen=True)
+class Counts:
+    """How many items one agency or audit has in each status and each RAG colour."""
+
+    label: str
+    by_status: dict[str, int]
+    by_rag: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+
+def _counts(label: str, rows: Sequence[SheetRow]) -> Counts:
+    by_status = {s: 0 for s in (*STATUSES, OTHER)}
+    by_rag = {r: 0 for r in RAGS}
+    for row in rows:
+        status = row.get("status")
+        by_status[status if status in by_status else OTHER] += 1
+        if row.get("rag") in by_rag:
+            by_rag[row.get("rag")] += 1
+    return Counts(label, by_status, by_rag)
+
+
+def counts_by(rows: Sequence[SheetRow], label: Callable[[SheetRow], str]) -> list[Counts]:
+    """Counts per label (an agency or audit), in order of first appearance, plus a total line."""
+    groups: dict[str, list[SheetRow]] = {}
+    for row in rows:
+        if row.get("ref"):
+            groups.setdefault(label(row) or "(not given)", []).append(row)
+    result = [_counts(name, members) for name, members in groups.items()]
+    return [*result, _counts("All items", [r for r in rows if r.get("ref")])]
+
+
+def agency_label(partnership: Partnership) -> Callable[[SheetRow], str]:
+    """A row's lead agency by its display name, whichever alias the group typed."""
+
+    def label(row: SheetRow) -> str:
+        agency = find_agency(partnership, row.get("lead_agency"))
+        return agency.name if agency else row.get("lead_agency").strip()
+
+    return label
+
+
+def audit_label(row: SheetRow) -> str:
+    """A row's audit as written in the Audit column."""
+    return row.get("audit").strip()
+
+
+@dataclass(frozen=True)
+class ReturnCell:
+    """Whether one agency's return to one audit is in, still due, overdue, or not asked for."""
+
+    state: str
+    date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class ReturnsGrid:
+    """Agencies down, audits across: the state of every return."""
+
+    audits: tuple[AuditDefinition, ...]
+    rows: tuple[tuple[str, tuple[ReturnCell, ...]], ...]
+
+
+def returns_grid(
+    returns: Sequence[StoredReturn], catalogue: Catalogue, partnership: Partnership, today: dt.date
+) -> ReturnsGrid:
+    """Received (date in), outstanding (due date) or overdue (due date passed) per agency and audit."""
+    received: dict[tuple[str, str], dt.date] = {}
+    for stored in returns:
+        if stored.data.kind == RETURN_FORM:
+            key = (stored.data.agency_key, stored.data.audit_id)
+            day = stored.received_at.date()
+            received[key] = min(day, received.get(key, day))
+    rows = []
+    for agency in partnership.agencies:
+        cells = []
+        for audit in catalogue.audits:
+            if (agency.key, audit.id) in received:
+                cells.append(ReturnCell(RECEIVED, received[(agency.key, audit.id)]))
+            elif agency.key not in audit.agencies:
+                cells.append(ReturnCell(NOT_ASKED))
+            else:
+                late = audit.deadline < today
+                cells.append(ReturnCell(OVERDUE if late else OUTSTANDING, audit.deadline))
+        rows.append((agency.name, tuple(cells)))
+    return ReturnsGrid(catalogue.audits, tuple(rows))
