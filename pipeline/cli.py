@@ -164,6 +164,154 @@ def forms(
             )
 
 
+def _echo_progress(index: int, total: int, outcome: Any) -> None:
+    """Print one processed file's outcome with a running count."""
+    click.echo(f"[{index}/{total}] {outcome.describe()}")
+
+
+def _echo_waiting(message: str) -> None:
+    click.echo(message, err=True)
+
+
+@cli.command()
+@click.option(
+    "--quiet-period",
+    type=float,
+    default=None,
+    metavar="SECONDS",
+    help="How long a file must stay unchanged before it is read (default: qap.toml).",
+)
+@workspace_option
+@click.pass_context
+def run(ctx: click.Context, quiet_period: float | None, workspace_dir: str | None) -> None:
+    """Process every file in the inbox once, then update the draft reports and the tracker."""
+    from pipeline.intake import run_inbox
+
+    workspace = _workspace(ctx, workspace_dir)
+    summary = run_inbox(workspace, _echo_progress, quiet=quiet_period, on_wait=_echo_waiting)
+    click.echo(summary.describe())
+
+
+@cli.command()
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--audit", "audit_id", metavar="ID", help="The audit these files are for, if qap cannot tell."
+)
+@click.option(
+    "--agency", "agency_key", metavar="KEY", help="The agency that sent them, if qap cannot tell."
+)
+@workspace_option
+@click.pass_context
+def ingest(
+    ctx: click.Context,
+    files: tuple[Path, ...],
+    audit_id: str | None,
+    agency_key: str | None,
+    workspace_dir: str | None,
+) -> None:
+    """Bring FILES into the workspace and process them (the originals are left where they are)."""
+    from pipeline.intake import ingest_files
+
+    workspace = _workspace(ctx, workspace_dir)
+    summary = ingest_files(
+        workspace,
+        files,
+        audit_id=audit_id,
+        agency_key=agency_key,
+        progress=_echo_progress,
+        on_wait=_echo_waiting,
+    )
+    click.echo(summary.describe())
+
+
+@cli.command()
+@click.option(
+    "--poll",
+    type=click.FloatRange(min=0.1),
+    default=None,
+    metavar="SECONDS",
+    help="Check the folder every SECONDS instead of waiting for change events "
+    "(use this for network shares).",
+)
+@workspace_option
+@click.pass_context
+def watch(ctx: click.Context, poll: float | None, workspace_dir: str | None) -> None:
+    """Watch the inbox and process returns as they arrive, until Ctrl+C."""
+    import datetime as dt
+
+    from pipeline.watch import watch as watch_inbox
+
+    workspace = _workspace(ctx, workspace_dir)
+    how = f"checking every {poll:g} seconds" if poll else "watching for changes"
+    click.echo(f"Watching {workspace.inbox} ({how}). Press Ctrl+C to stop.")
+    watch_inbox(
+        workspace,
+        poll,
+        on_outcome=lambda o: click.echo(f"{dt.datetime.now():%H:%M:%S} {o.describe()}"),
+        on_wait=_echo_waiting,
+    )
+    click.echo("Stopped.")
+
+
+@cli.command()
+@click.argument("audit_id", metavar="[AUDIT]", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@workspace_option
+@click.pass_context
+def status(
+    ctx: click.Context, audit_id: str | None, as_json: bool, workspace_dir: str | None
+) -> None:
+    """Which agencies have returned each audit, which are outstanding, and days to the deadline."""
+    import json
+
+    from pipeline.status import audit_status
+
+    statuses = audit_status(_workspace(ctx, workspace_dir), audit_id)
+    if as_json:
+        click.echo(json.dumps([s.as_dict() for s in statuses], indent=2, ensure_ascii=False))
+    else:
+        click.echo("\n\n".join(s.describe() for s in statuses) or "No audits defined yet.")
+
+
+@cli.command()
+@click.argument("audit_id", metavar="AUDIT")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json"]),
+    default="csv",
+    show_default=True,
+    help="CSV (opens in Excel) or JSON.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file instead of the screen.",
+)
+@workspace_option
+@click.pass_context
+def export(
+    ctx: click.Context, audit_id: str, fmt: str, output: Path | None, workspace_dir: str | None
+) -> None:
+    """Every current answer of AUDIT: agency, case, question id, question, value."""
+    import sys
+
+    from pipeline.export import export_audit
+
+    workspace = _workspace(ctx, workspace_dir)
+    if output is None:
+        export_audit(workspace, audit_id, fmt, sys.stdout)
+        return
+    # A BOM lets Excel open the CSV as UTF-8 rather than guessing a Windows code page.
+    with output.open("w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") as out:
+        rows = export_audit(workspace, audit_id, fmt, out)
+    click.echo(f"Wrote {rows} answers of {audit_id} to {output}.")
+
+
 def main() -> None:
     """Entry point of the `qap` console script."""
     cli(obj={})

@@ -288,6 +288,11 @@ class Ledger:
         rows = self._conn.execute("SELECT audit_id FROM dirty ORDER BY audit_id").fetchall()
         return [r["audit_id"] for r in rows]
 
+    def mark_dirty(self, key: str) -> None:
+        """Note that an output (an audit's report, or the tracker) still needs rebuilding."""
+        with self._conn:
+            self._conn.execute("INSERT OR IGNORE INTO dirty (audit_id) VALUES (?)", (key,))
+
     def clear_dirty(self, audit_ids: Iterable[str]) -> None:
         """Forget that these audits need their report rebuilt."""
         with self._conn:

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 _CHUNK = 1 << 20
 _TOKEN_TIME = "%Y%m%dT%H%M%S%fZ"
+PARTIAL = ".partial-"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ ()-]+")
 
 
@@ -82,6 +83,25 @@ def claim(workspace: Workspace, source: Path, now: dt.datetime) -> Claimed | Non
     return Claimed(token, target, source.name, now)
 
 
+def claim_copy(workspace: Workspace, source: Path, now: dt.datetime) -> Claimed:
+    """Copy a file from outside the inbox into its own processing folder; the source is untouched."""
+    token = new_token(now)
+    folder = workspace.processing / token
+    _private_dir(folder)
+    # Copied under a partial name first, so a crash mid-copy never looks like a whole file.
+    partial = folder / f"{PARTIAL}{source.name}"
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+        while chunk := src.read(_CHUNK):
+            out.write(chunk)
+        out.flush()
+        os.fsync(out.fileno())
+    target = folder / source.name
+    os.replace(partial, target)
+    _fsync_dir(folder)
+    return Claimed(token, target, source.name, now)
+
+
 def claimed_files(workspace: Workspace) -> list[Claimed]:
     """Files left in processing by an earlier run that stopped part-way, oldest first."""
     found: list[Claimed] = []
@@ -91,11 +111,17 @@ def claimed_files(workspace: Workspace) -> list[Claimed]:
         if not folder.is_dir():
             continue
         entries = sorted(folder.iterdir())
-        if not entries:
+        if not entries or all(e.name.startswith(PARTIAL) for e in entries):
             # A crash between making the folder and moving the file in: nothing to recover.
+            for entry in entries:
+                entry.unlink()
             folder.rmdir()
             continue
         for entry in entries:
+            if entry.name.startswith(PARTIAL):
+                # Our own unfinished copy of a file that is still at its source: discard it.
+                entry.unlink()
+                continue
             found.append(Claimed(folder.name, entry, entry.name, token_time(folder.name)))
     return found
 
