@@ -83,6 +83,12 @@ def read_form_identity(path: Path) -> FormIdentity | None:
 
     Call only after the file passed the pre-check (a zip, no DTDs, sizes bounded).
     """
+    value = read_custom_property(path, PROPERTY_NAME)
+    return None if value is None else decode_identity(value)
+
+
+def read_custom_property(path: Path, name: str) -> str | None:
+    """The text of one custom document property of a .docx/.xlsx package, or None."""
     try:
         with zipfile.ZipFile(path) as package:
             try:
@@ -100,7 +106,6 @@ def read_form_identity(path: Path) -> FormIdentity | None:
     except etree.XMLSyntaxError:
         return None
     for prop in root.iter(f"{{{CUSTOM_NS}}}property"):
-        if prop.get("name") == PROPERTY_NAME:
-            value = "".join(prop.itertext())
-            return decode_identity(value)
+        if prop.get("name") == name:
+            return "".join(prop.itertext())
     return None

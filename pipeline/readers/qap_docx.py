@@ -1,0 +1,141 @@
+"""Reader for qap's own Word forms: every answer is in a content control tagged with its place."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from pipeline.errors import ReturnRejected
+from pipeline.forms.fields import PLACEHOLDERS, PY_DATE_FORMAT, parse_tag
+from pipeline.forms.identity import read_custom_property, read_form_identity
+from pipeline.forms.properties import FIELDS_PROPERTY
+from pipeline.model import RawReturn
+from pipeline.forms.answers import FormAnswers
+
+log = logging.getLogger(__name__)
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+BODY_PART = "word/document.xml"
+# The pre-check bounds parts at 100 MB; a form's body is far smaller, so more is not a form.
+MAX_BODY_BYTES = 50_000_000
+STYLE = "qap-form"
+
+
+def read_qap_docx(path: Path) -> RawReturn:
+    """Read a Word form qap issued: answers by question id, cases, actions, sign-off, identity."""
+    body = _body(path)
+    field_map = (read_custom_property(path, FIELDS_PROPERTY) or "").split()
+    controls = list(_controls(body))
+    # Editors that drop tags (LibreOffice 7.4) keep the controls in order; the field map
+    # written at issue then says which is which, provided none were added or removed.
+    by_position = len(field_map) == len(controls)
+    found = FormAnswers()
+    untagged = 0
+    for position, sdt in enumerate(controls):
+        tag = _tag(sdt)
+        if tag is None:
+            untagged += 1
+            tag = field_map[position] if by_position else None
+        parsed = parse_tag(tag) if tag else None
+        if parsed is not None:
+            found.add(parsed, _value(sdt))
+    if untagged:
+        how = "matched by position from the form's field map" if by_position else "not read"
+        found.note(f"{untagged} of {len(controls)} answer fields had lost their tags; {how}")
+    log.info("read qap Word form %s: %d controls", path.name, len(controls))
+    return found.raw_return(path.name, "docx", STYLE, read_form_identity(path))
+
+
+def _body(path: Path) -> Any:
+    try:
+        with zipfile.ZipFile(path) as package:
+            info = package.getinfo(BODY_PART)
+            if info.file_size > MAX_BODY_BYTES:
+                raise ReturnRejected(
+                    f"{path.name}: the document body is too large to be a qap form.",
+                    "Ask the agency to send the form qap issued, filled in.",
+                )
+            data = package.read(info)
+    except (KeyError, OSError, zipfile.BadZipFile):
+        raise ReturnRejected(
+            f"{path.name} is not a readable Word document.",
+            "Ask the agency to save it again as a Word document (.docx) and resend it.",
+        ) from None
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+    )
+    try:
+        return etree.fromstring(data, parser)
+    except etree.XMLSyntaxError:
+        raise ReturnRejected(
+            f"{path.name}: the document's text is damaged.",
+            "Ask the agency to open it in Word, save it again and resend it.",
+        ) from None
+
+
+def _controls(body: Any) -> Iterator[Any]:
+    """Content controls in document order, skipping any nested inside another."""
+    for sdt in body.iter(f"{W}sdt"):
+        if not any(a.tag == f"{W}sdt" for a in sdt.iterancestors()):
+            yield sdt
+
+
+def _tag(sdt: Any) -> str | None:
+    tag = sdt.find(f"{W}sdtPr/{W}tag")
+    value = None if tag is None else tag.get(f"{W}val")
+    return value or None
+
+
+def _value(sdt: Any) -> str:
+    """The control's content as the agency left it; a placeholder reads as empty."""
+    props = sdt.find(f"{W}sdtPr")
+    if props is not None and props.find(f"{W}showingPlcHdr") is not None:
+        return ""
+    content = sdt.find(f"{W}sdtContent")
+    text = "" if content is None else _text(content).strip()
+    if text in PLACEHOLDERS:
+        return ""
+    date = None if props is None else props.find(f"{W}date")
+    if date is not None and text:
+        return _picked_date(date.get(f"{W}fullDate"), text)
+    return text
+
+
+def _text(content: Any) -> str:
+    """Visible text: runs, tabs and breaks; paragraphs joined by newlines; deletions left out."""
+    paragraphs = list(content.iter(f"{W}p"))
+    if not paragraphs:
+        return _run_text(content)
+    return "\n".join(_run_text(p) for p in paragraphs)
+
+
+def _run_text(element: Any) -> str:
+    parts: list[str] = []
+    for node in element.iter(f"{W}t", f"{W}tab", f"{W}br", f"{W}cr", f"{W}noBreakHyphen"):
+        # Only run content counts (w:tab also names tab stops in paragraph properties), and
+        # tracked deletions stay in the file as w:del though the agency no longer sees them.
+        if node.getparent().tag != f"{W}r" or any(a.tag == f"{W}del" for a in node.iterancestors()):
+            continue
+        if node.tag == f"{W}t":
+            parts.append(node.text or "")
+        else:
+            parts.append({f"{W}tab": "\t", f"{W}noBreakHyphen": "-"}.get(node.tag, "\n"))
+    return "".join(parts)
+
+
+def _picked_date(full_date: str | None, shown: str) -> str:
+    """ISO date when the picker's stored date matches what is shown; otherwise the text typed."""
+    if not full_date:
+        return shown
+    try:
+        picked = dt.date.fromisoformat(full_date[:10])
+    except ValueError:
+        return shown
+    # A stale stored date (text typed over a picked one) must not win over what the agency sees.
+    return picked.isoformat() if picked.strftime(PY_DATE_FORMAT) == shown else shown
