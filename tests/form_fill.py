@@ -101,8 +101,8 @@ def fill_docx(
     seen = set()
     for sdt in root.iter(f"{W}sdt"):
         tag = sdt.find(f"{W}sdtPr/{W}tag")
-        key = None if tag is None else tag.get(f"{W}val")
-        if key in values and values[key]:
+        key = "" if tag is None else tag.get(f"{W}val", "")
+        if values.get(key):
             _fill_control(sdt, values[key], typed_dates=typed_dates)
             seen.add(key)
     missing = {k for k, v in values.items() if v} - seen

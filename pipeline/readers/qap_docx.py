@@ -12,11 +12,11 @@ from typing import Any
 from lxml import etree
 
 from pipeline.errors import ReturnRejected
+from pipeline.forms.answers import FormAnswers
 from pipeline.forms.fields import PLACEHOLDERS, PY_DATE_FORMAT, parse_tag
 from pipeline.forms.identity import read_custom_property, read_form_identity
 from pipeline.forms.properties import FIELDS_PROPERTY
 from pipeline.model import RawReturn
-from pipeline.forms.answers import FormAnswers
 
 log = logging.getLogger(__name__)
 
