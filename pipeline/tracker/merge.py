@@ -47,6 +47,8 @@ class _Merger:
         }
         self.seen: dict[tuple[str, str], str] = {}
         self.conflicts = 0
+        # The return behind the latest change to the row, credited for RAG and closure too.
+        self.source = ""
 
     def _offered(self, ref: str, key: str) -> str | None:
         cell = self.state.get((ref, key))
@@ -62,6 +64,7 @@ class _Merger:
     def offer(self, row: int, values: dict[str, str], qap: QapRow, changed: set[str]) -> None:
         """Three-way merge of each value qap offers: a cell the group changed is never overwritten."""
         ref = values["ref"]
+        self.source = ""
         for key, ours in qap.values.items():
             if key == "ref":
                 continue
@@ -74,6 +77,7 @@ class _Merger:
             header = BY_KEY[key].header
             if theirs == (base or ""):
                 self._set(row, values, key, ours, changed)
+                self.source = source
                 detail = f"{_short(theirs) or '(blank)'} -> {_short(ours)}" if theirs else ""
                 self.log.append(
                     LogEntry(ref, header, "updated" if theirs else "filled in", detail, source)
@@ -96,11 +100,16 @@ class _Merger:
         if status in DONE_STATUSES and not closed:
             self._set(row, values, "closed", today, changed)
             self.offered[(ref, "closed")] = today
+            self.log.append(
+                LogEntry(ref, "Date closed", "dated", f"status is {status}", self.source)
+            )
         elif status not in DONE_STATUSES and closed and closed == self._offered(ref, "closed"):
             # qap dated the closure, so qap may undo it when the item is reopened.
             self._set(row, values, "closed", "", changed)
             self.offered[(ref, "closed")] = ""
-            self.log.append(LogEntry(ref, "Date closed", "cleared", "the item was reopened"))
+            self.log.append(
+                LogEntry(ref, "Date closed", "cleared", "the item was reopened", self.source)
+            )
         target = parse_date(values.get("target", ""))
         revised = parse_date(values.get("revised_target", ""))
         rag, why = rag_for(status, target, revised, self.today, self.rule)
@@ -108,7 +117,9 @@ class _Merger:
         if old_rag != rag:
             self._set(row, values, "rag", rag, changed)
             if old_rag:
-                self.log.append(LogEntry(ref, "RAG", "recalculated", f"{old_rag} -> {rag}: {why}"))
+                self.log.append(
+                    LogEntry(ref, "RAG", "recalculated", f"{old_rag} -> {rag}: {why}", self.source)
+                )
         news = (changed | human) - set(NOT_NEWS)
         if news and "last_updated" not in human and values.get("last_updated") != today:
             self._set(row, values, "last_updated", today, changed)
@@ -157,6 +168,10 @@ def merge(
             merger.log.append(
                 LogEntry(assigned[row.row], "Ref", "ref given", "a row added by hand")
             )
+            # A new item starts not started and raised today unless the group said otherwise.
+            for key, value in (("status", NOT_STARTED), ("raised", today.isoformat())):
+                if not values.get(key):
+                    merger._set(row.row, values, key, value, changed)
         ref = values.get("ref", "").strip().upper()
         if not ref or ref in done:
             if ref:
@@ -176,6 +191,7 @@ def merge(
         if human - set(NOT_NEWS):
             headers = ", ".join(BY_KEY[k].header for k in KEYS if k in human and k not in NOT_NEWS)
             merger.log.append(LogEntry(ref, "", "edited by the group", headers))
+        merger.source = ""
         if ref in by_ref:
             merger.offer(row.row, values, by_ref[ref], changed)
         merger.derive(row.row, values, changed, human)

@@ -34,6 +34,10 @@ CREATE TABLE IF NOT EXISTS cells (
     seen TEXT,
     PRIMARY KEY (ref, col)
 );
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS log (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     at TEXT NOT NULL,
@@ -148,10 +152,14 @@ class Registry:
         seen: Mapping[tuple[str, str], str],
         entries: Iterable[LogEntry],
         gone: Iterable[str],
+        digest: str = "",
     ) -> None:
         """Record a write that reached the workbook: cell state, log lines, deletions noted."""
         keys = set(offered) | set(seen)
         with self.conn:
+            self.conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('sheets_digest', ?)", (digest,)
+            )
             self.conn.executemany(
                 "INSERT OR REPLACE INTO cells (ref, col, offered, seen) VALUES (?, ?, ?, ?)",
                 [(ref, col, offered.get((ref, col)), seen.get((ref, col))) for ref, col in keys],
@@ -163,6 +171,11 @@ class Registry:
             self.conn.executemany(
                 "UPDATE refs SET gone_noted = 1 WHERE ref = ?", [(ref,) for ref in gone]
             )
+
+    def sheets_digest(self) -> str:
+        """A digest of the figures behind the rebuilt sheets at the last write."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'sheets_digest'").fetchone()
+        return str(row[0]) if row else ""
 
     def forget_cells(self) -> None:
         """Drop per-cell state: the workbook was made afresh, so nothing in it is a group edit."""

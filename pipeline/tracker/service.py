@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import zipfile
 from collections.abc import Sequence
@@ -28,6 +29,14 @@ from pipeline.tracker.safe import (
     pending_path,
     retire_pending,
     save_to_temp,
+)
+from pipeline.tracker.summary import (
+    Counts,
+    ReturnsGrid,
+    agency_label,
+    audit_label,
+    counts_by,
+    returns_grid,
 )
 from pipeline.workspace import Workspace
 
@@ -130,31 +139,46 @@ def _plan(
     return result, fresh_notices
 
 
+@dataclass(frozen=True)
+class _Figures:
+    """What the rebuilt sheets show, apart from today's date."""
+
+    by_agency: tuple[Counts, ...]
+    by_audit: tuple[Counts, ...]
+    grid: ReturnsGrid
+
+    def digest(self) -> str:
+        return hashlib.sha256(repr(self).encode()).hexdigest()
+
+
+def _figures(ctx: _Context, result: MergeResult, returns: Sequence[StoredReturn]) -> _Figures:
+    partnership = ctx.workspace.partnership()
+    return _Figures(
+        tuple(counts_by(result.rows, agency_label(partnership))),
+        tuple(counts_by(result.rows, audit_label)),
+        returns_grid(returns, ctx.catalogue, partnership, ctx.today),
+    )
+
+
 def _render(
     ctx: _Context,
     registry: Registry,
     book: Workbook,
     result: MergeResult,
     entries: Sequence[LogEntry],
-    returns: Sequence[StoredReturn],
+    figures: _Figures,
 ) -> None:
     """Write the merged cells and rebuild Summary, Returns and Log."""
     from pipeline.tracker.sheets import build_log, build_returns, build_summary
-    from pipeline.tracker.summary import agency_label, audit_label, counts_by, returns_grid
     from pipeline.tracker.workbook import column_map, extend_filter, write_cells
 
     partnership = ctx.workspace.partnership()
     sheet = book[TRACKER_SHEET]
     write_cells(sheet, column_map(sheet), result.writes, result.new_rows)
     extend_filter(sheet, max((r.row for r in result.rows), default=1))
-    build_summary(
-        book,
-        partnership.short_name or partnership.name,
-        ctx.today,
-        counts_by(result.rows, agency_label(partnership)),
-        counts_by(result.rows, audit_label),
-    )
-    build_returns(book, returns_grid(returns, ctx.catalogue, partnership, ctx.today), ctx.today)
+    title = partnership.short_name or partnership.name
+    build_summary(book, title, ctx.today, figures.by_agency, figures.by_audit)
+    build_returns(book, figures.grid, ctx.today)
     build_log(book, [*reversed(entries), *registry.log_entries()])
     book.active = book.sheetnames.index(TRACKER_SHEET)
 
@@ -247,11 +271,16 @@ def apply_returns(
             before = fingerprint(path)
             fresh = before is None
             owners = owner_files(path)
-            dropped = [] if fresh else dropped_features(path)
             book = _load(None if fresh else path)
+            dropped = [] if fresh else dropped_features(path)
             result, notices = _plan(ctx, registry, book, returns, updates, fresh)
             entries = _stamp([*notices, *result.log], ctx.now)
-            _render(ctx, registry, book, result, entries, returns)
+            figures = _figures(ctx, result, returns)
+            quiet = not (result.writes or entries or owners or dropped or pending.exists())
+            if quiet and not fresh and figures.digest() == registry.sheets_digest():
+                message = f"{path} is already up to date: nothing to change."
+                return TrackerResult(path, False, message=message)
+            _render(ctx, registry, book, result, entries, figures)
             path.parent.mkdir(parents=True, exist_ok=True)
             temp = _save(book, path.parent, result)
             if owners or dropped:
@@ -295,7 +324,9 @@ def apply_returns(
                 )
             if fresh:
                 registry.forget_cells()
-            registry.commit_write(result.offered, result.seen, entries, result.gone)
+            registry.commit_write(
+                result.offered, result.seen, entries, result.gone, figures.digest()
+            )
             retire_pending(path, ctx.now)
             return TrackerResult(
                 path,
