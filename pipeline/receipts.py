@@ -37,12 +37,12 @@ def receipt_path(workspace: Workspace, stored: StoredReturn) -> Path:
     )
 
 
-def _wrap(text: str, indent: str) -> list[str]:
+def _wrap(text: str, indent: str, hang: str = "") -> list[str]:
     lines: list[str] = []
     for part in text.splitlines() or [""]:
-        lines += textwrap.wrap(part, WIDTH, initial_indent=indent, subsequent_indent=indent) or [
-            indent.rstrip()
-        ]
+        lines += textwrap.wrap(
+            part, WIDTH, initial_indent=indent, subsequent_indent=indent + hang
+        ) or [indent.rstrip()]
     return lines
 
 
@@ -51,7 +51,11 @@ def _answer_lines(answer: Answer | None, indent: str) -> list[str]:
         return [f"{indent}Answer: (not answered)"]
     shown = answer.value if answer.value is not None else answer.raw
     lines = _wrap(f"Answer: {shown}", indent)
-    if answer.value is not None and answer.raw.strip() and answer.raw.strip() != answer.value:
+    if (
+        answer.value is not None
+        and answer.raw.strip()
+        and answer.raw.strip() != answer.value.strip()
+    ):
         lines += _wrap(f"(as written on the form: {answer.raw.strip()})", indent)
     elif answer.value is None:
         lines += [f"{indent}(qap could not read this as a valid answer)"]
@@ -73,7 +77,9 @@ def _questions(
             continue
         lines += ["", f"{indent}Section {section.id}: {section.title}"]
         for question in questions:
-            lines += _wrap(f"{question.id}  {question.text}", indent + "  ")
+            lines += _wrap(
+                f"{question.id}  {question.text}", indent + "  ", " " * (len(question.id) + 2)
+            )
             lines += _answer_lines(by_qid.get(question.id), indent + "      ")
     known = {q.id for q in audit.questions}
     extra = [a for a in answers if a.qid not in known]

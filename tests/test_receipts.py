@@ -1,0 +1,74 @@
+"""Receipts: every answer read and every issue, in plain words, for the agency."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pipeline.definitions import load_catalogue
+from pipeline.model import Action, Answer, CaseReturn, ReturnIssue
+from pipeline.receipts import receipt_path, render_receipt, write_receipt
+from pipeline.workspace import Workspace
+from tests.intake_helpers import record_return
+
+T0 = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)
+LONG = "The father was seen twice. " * 12
+
+
+def test_receipt_lists_every_answer_and_issue(workspace: Workspace) -> None:
+    stored = record_return(
+        workspace,
+        "police",
+        T0,
+        answers=(Answer("1.1", "Yes", "y"), Answer("1.2", None, "lots"), Answer("1.3", LONG, LONG)),
+        cases=(CaseReturn(1, "REF-1", (Answer("2.1", "No", "No"),)),),
+        issues=(ReturnIssue("invalid", "'lots' is not a number.", "1.2"),),
+    )
+    partnership = workspace.partnership()
+    catalogue = load_catalogue(workspace.audits_dir, partnership)
+    path = write_receipt(workspace, stored, partnership, catalogue)
+    assert path == receipt_path(workspace, stored)
+    assert path.parent == workspace.outbox / "receipts" / "fathers-2026"
+    text = path.read_text(encoding="utf-8-sig")
+    assert text.startswith(
+        "Northshire Safeguarding Children Partnership\nReceipt for an audit return"
+    )
+    assert "Agency:        Northshire Constabulary" in text
+    assert "Status:        Accepted with 1 issue\n" in text
+    assert "  1. [question 1.2] 'lots' is not a number." in text
+    assert "        Answer: Yes\n        (as written on the form: y)" in text
+    assert "        Answer: lots\n        (qap could not read this as a valid answer)" in text
+    assert "CASE 1 (reference REF-1)" in text
+    assert "    2.1  Is the father's name recorded?\n        Answer: No" in text
+    assert "(as written on the form: The father" not in text
+    # Unanswered questions are listed too, so the agency sees what was missed.
+    assert text.count("Answer: (not answered)") == len(catalogue.get("fathers-2026").questions) - 4
+    assert max(len(line) for line in text.splitlines()) <= 88
+    assert "the new return will replace this one" in " ".join(text.split())
+
+
+def test_receipt_without_issues_and_replacing_an_earlier_one(workspace: Workspace) -> None:
+    first = record_return(workspace, "csc", T0)
+    second = record_return(workspace, "csc", T0 + dt.timedelta(days=1))
+    partnership = workspace.partnership()
+    catalogue = load_catalogue(workspace.audits_dir, partnership)
+    text = render_receipt(second, partnership, catalogue.get("fathers-2026"), first)
+    assert "Status:        Accepted\n" in text
+    assert "(replaces the return received 01 December 2026" in text
+    assert "Nothing: every required answer was there and could be read. Thank you." in text
+
+
+def test_receipt_actions(workspace: Workspace) -> None:
+    import dataclasses
+
+    stored = record_return(workspace, "police", T0, audit_id="domestic-abuse-2026")
+    ret = dataclasses.replace(
+        stored.data, actions=(Action("Train staff", "DI", "2027-01-31", "end Jan"), Action("Audit"))
+    )
+    stored = dataclasses.replace(stored, data=ret)
+    partnership = workspace.partnership()
+    audit = load_catalogue(workspace.audits_dir, partnership).get("domestic-abuse-2026")
+    text = render_receipt(stored, partnership, audit)
+    assert (
+        "ACTIONS YOUR AGENCY PROPOSED\n  1. Train staff\n     Owner: DI; target: 2027-01-31" in text
+    )
+    assert "  2. Audit\n     Owner: (none given); target: (no target date)" in text
