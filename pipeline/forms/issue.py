@@ -108,10 +108,10 @@ def issue_forms(
     key = workspace.secret_key()
     workspace_id = workspace.workspace_id()
     folder = forms_folder(workspace, audit.id)
-    folder.mkdir(parents=True, exist_ok=True)
     issued: list[IssuedForm] = []
     with _register_lock(workspace):
         register = load_register(workspace)
+        folder.mkdir(parents=True, exist_ok=True)
         for agency in agencies:
             previous = max(
                 (
