@@ -8,6 +8,7 @@ receipt or quarantine note, give the original its final name, mark it placed. At
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import signal
@@ -44,6 +45,12 @@ log = logging.getLogger(__name__)
 
 CRASH_ENV = "QAP_TEST_CRASH_AT"
 PAUSE_ENV = "QAP_TEST_PAUSE_AT"
+_STAGES = (
+    ("pipeline.readers.precheck", "precheck_file"),
+    ("pipeline.readers", "read_return"),
+    ("pipeline.identify", "identify_return"),
+    ("pipeline.normalise", "normalise_return"),
+)
 DAMAGED = "The file is incomplete or damaged, so it cannot be opened."
 DAMAGED_ADVICE = "Ask the agency to send the return again; the copy that arrived is not whole."
 
@@ -106,8 +113,23 @@ class Context:
     workspace_id: str
 
 
+def _check_stages() -> None:
+    """Fail the run (not the file) when part of qap itself is missing: no return is its fault."""
+    for module, name in _STAGES:
+        try:
+            found = hasattr(importlib.import_module(module), name)
+        except ImportError:
+            found = False
+        if not found:
+            raise QapError(
+                f"qap is not completely installed ({module}.{name} is missing), so it cannot read "
+                "returns. Reinstall qap (pip install -e .) and run it again; nothing was lost."
+            )
+
+
 def load_context(workspace: Workspace) -> Context:
     """Load qap.toml, the audits and the signing key for a batch of files."""
+    _check_stages()
     partnership = workspace.partnership()
     return Context(
         workspace,

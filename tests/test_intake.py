@@ -1,0 +1,156 @@
+"""Intake: every inbox file ends in archive or quarantine once, with its bytes; duplicates and
+supersession in the ledger; files still arriving are left alone; the CLI says what happened."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import cli
+from pipeline.errors import UnknownAuditError
+from pipeline.intake import ingest_files, process_file, run_inbox
+from pipeline.ledger import ACCEPTED, DUPLICATE, QUARANTINED, open_ledger
+from pipeline.store import sha256_of
+from pipeline.workspace import Workspace
+from tests.intake_helpers import filled_return, kept_files, make_fast, pdf_bytes
+
+IGNORED = ["~$return.docx", "~WRL0001.tmp", "upload.tmp", ".~lock.return.docx#", "._return.docx"]
+
+
+@pytest.fixture
+def fast(workspace: Workspace) -> Workspace:
+    return make_fast(workspace)
+
+
+def test_a_pdf_is_quarantined_with_a_note(fast: Workspace) -> None:
+    (fast.inbox / "return.docx").write_bytes(pdf_bytes())
+    summary = run_inbox(fast)
+    [outcome] = summary.outcomes
+    assert outcome.outcome == QUARANTINED
+    assert "PDF" in outcome.reason
+    kept = fast.root / outcome.stored_path
+    assert kept.read_bytes() == pdf_bytes()
+    assert kept.parent == fast.quarantine
+    note = Path(f"{kept}.txt").read_text(encoding="utf-8-sig")
+    assert "Why:" in note and "PDF" in note
+    assert "What to tell the agency:" in note
+    assert list(fast.inbox.iterdir()) == []
+    assert list(fast.processing.iterdir()) == []
+    with open_ledger(fast) as ledger:
+        [record] = ledger.files()
+    assert (record.outcome, record.placed, record.sha256) == (QUARANTINED, True, sha256_of(kept))
+    assert summary.describe() == (
+        "1 file processed: 0 accepted, 0 accepted with issues, 0 duplicate, 1 quarantined."
+    )
+
+
+def test_owner_temp_and_hidden_files_are_left_alone(fast: Workspace) -> None:
+    for name in IGNORED:
+        (fast.inbox / name).write_bytes(b"x")
+    (fast.inbox / ".hidden").mkdir()
+    (fast.inbox / ".hidden" / "a.docx").write_bytes(pdf_bytes())
+    summary = run_inbox(fast)
+    assert summary.outcomes == ()
+    assert summary.describe() == "Nothing to do: no new files in the inbox."
+    assert sorted(p.name for p in fast.inbox.iterdir()) == sorted([*IGNORED, ".hidden"])
+    assert kept_files(fast) == []
+
+
+def test_a_file_still_being_copied_is_left_for_later(fast: Workspace) -> None:
+    good = filled_return(fast, fast.root / "work" / "r.docx")
+    data = good.read_bytes()
+    partial = fast.inbox / "r.docx"
+    partial.write_bytes(data[: len(data) // 2])
+    summary = run_inbox(fast)
+    assert summary.outcomes == ()
+    assert summary.waiting == ("r.docx",)
+    assert "1 file(s) still being copied were left in the inbox" in summary.describe()
+    assert partial.read_bytes() == data[: len(data) // 2]
+    # An incomplete file untouched for long is not waited for forever: it is quarantined.
+    old = time.time() - 2 * 3600
+    os.utime(partial, (old, old))
+    [outcome] = run_inbox(fast).outcomes
+    assert outcome.outcome == QUARANTINED
+    assert outcome.reason == "The file is incomplete or damaged, so it cannot be opened."
+
+
+def test_accepted_duplicate_and_superseded(fast: Workspace) -> None:
+    first = filled_return(fast, fast.inbox / "police return.docx")
+    copy = fast.root / "copy.docx"
+    copy.write_bytes(first.read_bytes())
+    [accepted] = run_inbox(fast).outcomes
+    assert accepted.outcome == ACCEPTED, accepted.describe()
+    assert (accepted.audit_id, accepted.agency_key) == ("fathers-2026", "police")
+    assert accepted.stored_path.startswith("archive/fathers-2026/fathers-2026_police_")
+    assert (fast.root / accepted.receipt).is_file()
+    # The same bytes again: recorded as a duplicate, kept, never counted twice.
+    os.replace(copy, fast.inbox / "resent.docx")
+    [duplicate] = run_inbox(fast).outcomes
+    assert duplicate.outcome == DUPLICATE
+    assert duplicate.stored_path.endswith("_duplicate.docx")
+    assert "police return.docx received" in duplicate.describe()
+    # A corrected return from the same agency supersedes the first; history keeps both.
+    filled_return(fast, fast.inbox / "police v2.docx", completed_by="B. Reviewer")
+    [second] = run_inbox(fast).outcomes
+    assert second.outcome == ACCEPTED
+    with open_ledger(fast) as ledger:
+        current = ledger.current_returns("fathers-2026")
+        history = ledger.history("fathers-2026", "police")
+        files = ledger.files()
+    assert [c.data.completed_by for c in current] == ["B. Reviewer"]
+    assert [h.current for h in history] == [False, True]
+    assert [f.outcome for f in files] == [ACCEPTED, DUPLICATE, ACCEPTED]
+    assert len(kept_files(fast)) == 3
+
+
+def test_ingest_with_audit_and_agency_for_an_unplaceable_file(
+    fast: Workspace, tmp_path: Path
+) -> None:
+    with pytest.raises(UnknownAuditError, match="no agency 'nobody'"):
+        process_file(fast, tmp_path / "x.docx", agency_key="nobody")
+    with pytest.raises(UnknownAuditError, match="no audit 'nope'"):
+        ingest_files(fast, [tmp_path / "x.docx"], audit_id="nope")
+    source = filled_return(fast, tmp_path / "elsewhere" / "r.docx")
+    summary = ingest_files(fast, [source], audit_id="fathers-2026", agency_key="police")
+    [outcome] = summary.outcomes
+    assert outcome.outcome == ACCEPTED, outcome.describe()
+    assert source.is_file(), "the original outside the workspace is left where it was"
+    assert list(fast.inbox.iterdir()) == []
+
+
+def test_run_cli_prints_a_line_per_file_and_a_summary(fast: Workspace, runner: CliRunner) -> None:
+    (fast.inbox / "scan.docx").write_bytes(pdf_bytes())
+    result = runner.invoke(cli, ["run", "--workspace", str(fast.root)])
+    assert result.exit_code == 0, result.output
+    [note] = fast.quarantine.glob("*.txt")
+    stored = note.relative_to(fast.root).as_posix()[: -len(".txt")]
+    lines = result.output.splitlines()
+    assert lines[0].startswith("[1/1] scan.docx: quarantined: ")
+    assert lines[0].endswith(f" See {stored}.txt")
+    assert (
+        lines[1]
+        == "1 file processed: 0 accepted, 0 accepted with issues, 0 duplicate, 1 quarantined."
+    )
+    again = runner.invoke(cli, ["run", "--workspace", str(fast.root)])
+    assert again.output == "Nothing to do: no new files in the inbox.\n"
+
+
+def test_ingest_cli_refuses_an_unknown_agency(
+    fast: Workspace, runner: CliRunner, tmp_path: Path
+) -> None:
+    source = tmp_path / "r.docx"
+    source.write_bytes(pdf_bytes())
+    result = runner.invoke(
+        cli, ["ingest", str(source), "--agency", "nobody", "--workspace", str(fast.root)]
+    )
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: There is no agency 'nobody' in {fast.config_path}. Known agencies: police, "
+        "community-health, acute-hospital, csc, education, early-years, probation, youth-justice, "
+        "housing, adult-mental-health.\n"
+    ) or result.output.startswith(f"Error: There is no agency 'nobody' in {fast.config_path}.")
+    assert kept_files(fast) == []
