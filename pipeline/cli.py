@@ -120,7 +120,14 @@ def _definition_workspace(ctx: click.Context, workspace_dir: str | None, file: P
 
 
 @cli.command()
-@click.argument("audit_id", metavar="AUDIT")
+@click.argument("audit_id", metavar="AUDIT", required=False)
+@click.option(
+    "--updates",
+    "updates_agency",
+    metavar="AGENCY",
+    default=None,
+    help="Instead: write AGENCY's progress-update form (its open tracker actions).",
+)
 @click.option(
     "--agency",
     "agencies",
@@ -144,11 +151,20 @@ def forms(
     agencies: tuple[str, ...],
     fmt: str,
     workspace_dir: str | None,
+    updates_agency: str | None = None,
 ) -> None:
-    """Write each agency's signed return forms for AUDIT into outbox/forms/AUDIT/."""
+    """Write each agency's signed return forms for AUDIT into outbox/forms/AUDIT/.
+
+    With --updates AGENCY, write that agency's progress-update forms into outbox/forms/updates/.
+    """
     from pipeline.forms.issue import forms_folder, issue_forms
 
     workspace = _workspace(ctx, workspace_dir)
+    if updates_agency is not None:
+        _update_forms(workspace, updates_agency)
+        return
+    if audit_id is None:
+        raise click.UsageError("Name the AUDIT to write forms for, or use --updates AGENCY.")
     formats = ("docx", "xlsx") if fmt == "both" else (fmt,)
     issued = issue_forms(workspace, audit_id, agencies, formats)
     folder = forms_folder(workspace, audit_id).relative_to(workspace.root)
@@ -162,6 +178,19 @@ def forms(
                 f"  {form.agency.key}: {names} (version {form.version}: {form.agency.key} already "
                 f"had version {form.previous}, which is kept, not overwritten)"
             )
+
+
+def _update_forms(workspace: Workspace, agency_key: str) -> None:
+    """`qap forms --updates AGENCY`: the agency's progress-update forms."""
+    from pipeline.tracker.update_forms import write_update_forms
+
+    paths = write_update_forms(workspace, agency_key)
+    if not paths:
+        click.echo(
+            f"{agency_key} has no open actions in the tracker, so no update form was written."
+        )
+    for path in paths:
+        click.echo(f"Wrote {path.relative_to(workspace.root)}")
 
 
 def _echo_progress(index: int, total: int, outcome: Any) -> None:
@@ -310,6 +339,21 @@ def export(
     with output.open("w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") as out:
         rows = export_audit(workspace, audit_id, fmt, out)
     click.echo(f"Wrote {rows} answers of {audit_id} to {output}.")
+
+
+@cli.command()
+@workspace_option
+@click.pass_context
+def tracker(ctx: click.Context, workspace_dir: str | None) -> None:
+    """Update the recommendations tracker now from every return received; print what changed."""
+    from pipeline.tracker import update_tracker
+
+    result = update_tracker(_workspace(ctx, workspace_dir))
+    click.echo(result.message)
+    for entry in result.changes:
+        where = f" ({entry.column})" if entry.column else ""
+        detail = f": {entry.detail}" if entry.detail else ""
+        click.echo(f"  {entry.ref}{where} {entry.change}{detail}")
 
 
 def main() -> None:

@@ -290,12 +290,12 @@ def test_libreoffice_lock_file_also_defers(workspace: Workspace) -> None:
     assert result.deferred and ".~lock.tracker.xlsx#" in result.message
 
 
-def test_a_picture_the_group_added_is_never_dropped(workspace: Workspace) -> None:
+def test_a_picture_the_group_added_is_never_dropped(workspace: Workspace, tmp_path: Path) -> None:
     from openpyxl.drawing.image import Image
 
     apply_returns(workspace, police_and_health(), [], today=TODAY)
     path = workspace.tracker_path()
-    png = Path(__file__).parent / "tracker_logo.png"
+    png = tmp_path / "logo.png"
     _tiny_png(png)
     book = openpyxl.load_workbook(path)
     book["Tracker"].add_image(Image(str(png)), "R2")
@@ -313,8 +313,6 @@ def test_a_picture_the_group_added_is_never_dropped(workspace: Workspace) -> Non
 
 
 def _tiny_png(path: Path) -> None:
-    if path.exists():
-        return
     from PIL import Image as PILImage
 
     PILImage.new("RGB", (4, 4), "navy").save(path)

@@ -353,9 +353,17 @@ def _ledger(workspace: Workspace) -> tuple[list[StoredReturn], list[StoredReturn
 
 
 def update_tracker(workspace: Workspace, *, today: dt.date | None = None) -> TrackerResult:
-    """Update outbox/tracker.xlsx from the ledger; deferred beside it when it cannot be replaced."""
+    """Update outbox/tracker.xlsx from the ledger.
+
+    When the workbook is open or holds things the writer would drop, the update is written beside
+    it (tracker.pending.xlsx) and TrackerBusy is raised with that message, so intake retries on
+    its next run and applies it then.
+    """
     returns, updates = _ledger(workspace)
-    return apply_returns(workspace, returns, updates, today=today)
+    result = apply_returns(workspace, returns, updates, today=today)
+    if result.deferred:
+        raise TrackerBusy(result.message)
+    return result
 
 
 def tracker_items(
