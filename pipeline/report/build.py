@@ -1,0 +1,158 @@
+"""Building a draft report: from the ledger's current returns to a numbered .docx (and PDF) in the outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.config import Partnership
+from pipeline.definitions import AuditDefinition, Catalogue
+from pipeline.errors import QapError
+from pipeline.model import StoredReturn, TrackerItem
+from pipeline.report.context import build_context
+from pipeline.report.versions import claim, draft_path, latest_path, next_version, write_atomic
+from pipeline.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+# How many times to take the next number when another run claims the same draft number first.
+CLAIM_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """The draft just written: its numbered file, the "latest" copy, the PDF if asked for, its number."""
+
+    path: Path
+    latest_path: Path
+    pdf_path: Path | None
+    version: int
+
+
+def reports_folder(workspace: Workspace, audit_id: str) -> Path:
+    """Where an audit's drafts go: outbox/reports/AUDIT."""
+    return workspace.outbox / "reports" / audit_id
+
+
+def render_report(
+    audit: AuditDefinition,
+    returns: Sequence[StoredReturn],
+    partnership: Partnership,
+    catalogue: Catalogue,
+    tracker_items: Sequence[TrackerItem] | None,
+    previous_returns: Sequence[StoredReturn],
+    out_path: Path | None,
+    *,
+    template: Path,
+    now: dt.datetime,
+    version: int = 1,
+    chart_cache: Path | None = None,
+) -> bytes:
+    """Render one draft from returns held in memory; written atomically to `out_path` when given.
+
+    `tracker_items` None means the tracker could not be read (the report says so).
+    """
+    from pipeline.report.render import render_docx
+
+    previous = next((a for a in catalogue.audits if a.id == audit.repeat_of), None)
+    context = build_context(
+        audit,
+        returns,
+        partnership,
+        version=version,
+        now=now,
+        tracker_items=tracker_items or (),
+        tracker_read=tracker_items is not None,
+        previous=previous,
+        previous_returns=previous_returns,
+    )
+    if chart_cache is None:
+        with tempfile.TemporaryDirectory(prefix="qap-charts-") as scratch:
+            data = render_docx(template, context, chart_dir=Path(scratch))
+    else:
+        data = render_docx(template, context, chart_dir=chart_cache)
+    if out_path is not None:
+        write_atomic(out_path, data)
+    return data
+
+
+def _tracker_items(workspace: Workspace, audit_id: str) -> tuple[TrackerItem, ...] | None:
+    try:
+        from pipeline.tracker import read_tracker_items
+    except ImportError:
+        return ()
+    try:
+        return tuple(read_tracker_items(workspace, audit_id))
+    except FileNotFoundError:
+        return ()
+    except QapError as exc:
+        # The draft is still worth having; its recommendations section says the tracker was unreadable.
+        log.warning("tracker not read for the %s report: %s", audit_id, type(exc).__name__)
+        return None
+
+
+def write_draft_report(
+    workspace: Workspace, audit_id: str, *, pdf: bool = False, now: dt.datetime | None = None
+) -> ReportResult:
+    """Write the next numbered draft of an audit's report from the ledger, plus its "latest" copy."""
+    from pipeline.definitions import load_catalogue
+    from pipeline.ledger import open_ledger
+
+    now = now or dt.datetime.now(dt.UTC)
+    partnership = workspace.partnership()
+    catalogue = load_catalogue(workspace.audits_dir, partnership)
+    audit = catalogue.get(audit_id)
+    with open_ledger(workspace) as ledger:
+        returns = ledger.current_returns(audit_id)
+        previous_returns = ledger.current_returns(audit.repeat_of) if audit.repeat_of else []
+    items = _tracker_items(workspace, audit_id)
+    folder = reports_folder(workspace, audit_id)
+    cache = workspace.private / "chart-cache"
+    for _ in range(CLAIM_ATTEMPTS):
+        version = next_version(folder, audit_id)
+        data = render_report(
+            audit,
+            returns,
+            partnership,
+            catalogue,
+            items,
+            previous_returns,
+            None,
+            template=workspace.report_template,
+            now=now,
+            version=version,
+            chart_cache=cache,
+        )
+        path = claim(folder, audit_id, version)
+        if path is not None:
+            break
+    else:
+        raise QapError(
+            f"Another qap run kept taking the next draft number in {folder}; run `qap report {audit_id}` again."
+        )
+    write_atomic(path, data)
+    latest = latest_path(folder, audit_id)
+    write_atomic(latest, data)
+    log.info("wrote %s (%d returns)", path.name, len(returns))
+    pdf_path = _pdf(path, folder, audit_id) if pdf else None
+    return ReportResult(path=path, latest_path=latest, pdf_path=pdf_path, version=version)
+
+
+def _pdf(docx: Path, folder: Path, audit_id: str) -> Path:
+    from pipeline.convert import convert_with_libreoffice
+
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".pdf-") as scratch:
+        produced = convert_with_libreoffice(docx, Path(scratch), target="pdf")
+        target = docx.with_suffix(".pdf")
+        os.replace(produced, target)
+    write_atomic(latest_path(folder, audit_id, ".pdf"), target.read_bytes())
+    log.info("wrote %s", target.name)
+    return target
+
+
+__all__ = ["ReportResult", "draft_path", "render_report", "reports_folder", "write_draft_report"]

@@ -1,0 +1,132 @@
+"""Touches applied to a rendered report: the contents list, image descriptions, fields and properties."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+
+CONTENTS_LEVELS = {"Heading 1": "TOC 1", "Heading 2": "TOC 2"}
+
+
+def finish(document: Any, context: dict[str, Any], alts: dict[str, str], marker: str) -> None:
+    """Fill the contents list, describe the charts, ask Word to update fields, set the properties."""
+    _contents(document, marker)
+    _fit_tables(document)
+    for doc_pr in document.element.body.iter(qn("wp:docPr")):
+        alt = alts.get(doc_pr.get("name", ""))
+        if alt:
+            doc_pr.set("descr", alt)
+    settings = document.settings.element
+    if settings.find(qn("w:updateFields")) is None:
+        # Word then recomputes the contents' page numbers on opening; LibreOffice does so anyway.
+        update = OxmlElement("w:updateFields")
+        update.set(qn("w:val"), "true")
+        settings.append(update)
+    props = document.core_properties
+    props.title = f"{context['audit']['title']} – {context['report']['version_label']}"
+    props.subject = f"{context['partnership']['name']}: draft multi-agency audit report"
+    props.keywords = context["report"]["marking"]
+    props.comments = context["report"]["basis"]
+
+
+def _fit_tables(document: Any) -> None:
+    """Give each table a column grid matching its widest row, shrunk to the text width if needed.
+
+    Columns repeated by {%tc for %} leave docxtpl's grid out of step with the cells, and Word
+    and LibreOffice then draw columns of random widths.
+    """
+    section = document.sections[-1]
+    limit = int((section.page_width - section.left_margin - section.right_margin) / 635)
+    for tbl in document.element.body.iter(qn("w:tbl")):
+        rows = tbl.findall(qn("w:tr"))
+        if not rows or tbl.find(f".//{qn('w:gridSpan')}") is not None:
+            continue
+        widest = max(rows, key=lambda r: len(r.findall(qn("w:tc"))))
+        widths = [_cell_width(tc) for tc in widest.findall(qn("w:tc"))]
+        if not widths or None in widths:
+            continue
+        total = sum(w for w in widths if w)
+        scale = min(1.0, limit / total) if total else 1.0
+        fitted = [int((w or 0) * scale) for w in widths]
+        grid = tbl.find(qn("w:tblGrid"))
+        if grid is None:
+            continue
+        for col in list(grid):
+            grid.remove(col)
+        for width in fitted:
+            col = OxmlElement("w:gridCol")
+            col.set(qn("w:w"), str(width))
+            grid.append(col)
+        for row in rows:
+            cells = row.findall(qn("w:tc"))
+            if len(cells) == len(fitted):
+                for cell, width in zip(cells, fitted, strict=True):
+                    cell.find(f"{qn('w:tcPr')}/{qn('w:tcW')}").set(qn("w:w"), str(width))
+
+
+def _cell_width(cell: Any) -> int | None:
+    width = cell.find(f"{qn('w:tcPr')}/{qn('w:tcW')}")
+    if width is None or width.get(qn("w:type"), "dxa") != "dxa":
+        return None
+    return int(width.get(qn("w:w"), "0"))
+
+
+def _run(paragraph: Any, text: str = "") -> Any:
+    run = OxmlElement("w:r")
+    if text:
+        t = OxmlElement("w:t")
+        t.set(qn("xml:space"), "preserve")
+        t.text = text
+        run.append(t)
+    paragraph.append(run)
+    return run
+
+
+def _field_char(paragraph: Any, kind: str) -> None:
+    char = OxmlElement("w:fldChar")
+    char.set(qn("w:fldCharType"), kind)
+    _run(paragraph).append(char)
+
+
+def _page_ref(paragraph: Any, bookmark: str) -> None:
+    """A PAGEREF field: Word and LibreOffice put the heading's page number here when laying out."""
+    _field_char(paragraph, "begin")
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = f" PAGEREF {bookmark} \\h "
+    _run(paragraph).append(instr)
+    _field_char(paragraph, "separate")
+    _run(paragraph, " ")
+    _field_char(paragraph, "end")
+
+
+def _contents(document: Any, marker: str) -> None:
+    paragraphs = document.paragraphs
+    holder = next((p for p in paragraphs if marker in p.text), None)
+    if holder is None:
+        return
+    after = paragraphs[paragraphs.index(holder) + 1 :]
+    styles = {s.name for s in document.styles}
+    for number, paragraph in enumerate(
+        p for p in after if p.style.name in CONTENTS_LEVELS and p.text.strip()
+    ):
+        name = f"_Toc_qap_{number:04d}"
+        start = OxmlElement("w:bookmarkStart")
+        start.set(qn("w:id"), str(9000 + number))
+        start.set(qn("w:name"), name)
+        end = OxmlElement("w:bookmarkEnd")
+        end.set(qn("w:id"), str(9000 + number))
+        p_pr = paragraph._p.pPr
+        index = 0 if p_pr is None else list(paragraph._p).index(p_pr) + 1
+        paragraph._p.insert(index, start)
+        paragraph._p.append(end)
+        entry = holder.insert_paragraph_before()
+        level = CONTENTS_LEVELS[paragraph.style.name]
+        entry.style = document.styles[level] if level in styles else holder.style
+        _run(entry._p, paragraph.text.strip())
+        tab = OxmlElement("w:tab")
+        _run(entry._p).append(tab)
+        _page_ref(entry._p, name)
+    holder._p.getparent().remove(holder._p)

@@ -1,0 +1,204 @@
+"""Renders the report template with docxtpl: strict fields, tags checked first, text from returns kept literal."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import TemplateError
+from pipeline.report.charts import ChartSpec, chart_png
+from pipeline.report.context import CONTENTS_MARKER
+from pipeline.report.text import clean_text
+
+log = logging.getLogger(__name__)
+
+CHART_WIDTH_MM = 150
+README_HINT = "the list of fields in templates/README.md"
+_TAG_TOKENS = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
+_CLOSERS = {"{{": "}}", "{%": "%}", "{#": "#}"}
+_UNDEFINED = (re.compile(r"has no attribute '([^']+)'"), re.compile(r"'([^']+)' is undefined"))
+
+
+def _finalize(value: Any) -> Any:
+    """Every value printed by the template: cleaned, XML-escaped, and with braces as character references.
+
+    Braces are written as &#123; / &#125; because docxtpl turns "{_{" into "{{" in the rendered
+    XML; as references they reach the document as the characters that were typed.
+    """
+    from markupsafe import Markup, escape
+
+    if value is None:
+        return ""
+    if hasattr(value, "__html__"):
+        return value
+    text, _ = clean_text(str(value))
+    return Markup(str(escape(text)).replace("{", "&#123;").replace("}", "&#125;"))
+
+
+def environment() -> Any:
+    """The Jinja environment for the report: sandboxed, autoescaped, strict about unknown fields."""
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    return SandboxedEnvironment(autoescape=True, undefined=StrictUndefined, finalize=_finalize)
+
+
+def open_template(path: Path) -> Any:
+    """The template as a DocxTemplate; a missing or unreadable file is a TemplateError."""
+    from docx.opc.exceptions import PackageNotFoundError
+    from docxtpl import DocxTemplate
+
+    if not path.is_file():
+        raise TemplateError(
+            f"The report template {path} is missing. Copy templates/report.docx from a new "
+            "workspace (`qap init`) or rebuild it with `python -m pipeline.report.template_builder`."
+        )
+    template = DocxTemplate(str(path))
+    try:
+        template.init_docx()
+    except (PackageNotFoundError, ValueError, KeyError) as exc:
+        raise TemplateError(
+            f"The report template {path} cannot be opened as a Word document ({type(exc).__name__}). "
+            "Save it from Word as a .docx file."
+        ) from None
+    return template
+
+
+def _paragraphs(document: Any) -> Iterator[tuple[str, str]]:
+    """(where, text) for every paragraph of the template, in the body (tables too), headers and footers."""
+    from docx.oxml.ns import qn
+
+    heading = ""
+    for p in document.element.body.iter(qn("w:p")):
+        text = "".join(t.text or "" for t in p.iter(qn("w:t")))
+        style = p.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
+        if style is not None and style.get(qn("w:val"), "").startswith("Heading") and text:
+            heading = text
+        yield (
+            (
+                f"in the body, under the heading “{heading}”"
+                if heading
+                else "at the start of the body"
+            ),
+            text,
+        )
+    for section in document.sections:
+        for where, part in (
+            ("in the page header", section.header),
+            ("in the page footer", section.footer),
+        ):
+            for paragraph in part.paragraphs:
+                yield where, paragraph.text
+
+
+def _snippet(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _broken_tag(text: str) -> str | None:
+    opened = None
+    for match in _TAG_TOKENS.finditer(text):
+        token = match.group()
+        if token in _CLOSERS:
+            if opened:
+                return f"“{opened}” is opened again before it is closed"
+            opened = token
+        elif opened is None or _CLOSERS[opened] != token:
+            return f"“{token}” closes a tag that was never opened"
+        else:
+            opened = None
+    return f"“{opened}” is never closed with “{_CLOSERS[opened]}”" if opened else None
+
+
+def _broken(path: Path, where: str, text: str, reason: str) -> TemplateError:
+    return TemplateError(
+        f"{path}: a template tag is broken ({where}: “{_snippet(text)}”): {reason}. Every {{{{ needs "
+        "a closing }} and every {% a closing %}; correct it in Word and save the template."
+    )
+
+
+def _unknown(path: Path, document: Any, name: str) -> TemplateError:
+    pattern = re.compile(r"(\{\{|\{%)[^}%]*\b" + re.escape(name) + r"\b")
+    where = next(
+        (f"{w}: “{_snippet(t)}”" for w, t in _paragraphs(document) if pattern.search(t)),
+        "the place could not be found",
+    )
+    return TemplateError(
+        f"{path}: the field “{name}” does not exist ({where}). Check it against {README_HINT}, "
+        "correct it in Word and save the template."
+    )
+
+
+def check_template(path: Path, template: Any, context: dict[str, Any], env: Any) -> None:
+    """Fail before anything is written if a tag is broken or a top-level field does not exist."""
+    from jinja2 import TemplateSyntaxError
+
+    document = template.get_docx()
+    for where, text in _paragraphs(document):
+        reason = _broken_tag(text)
+        if reason:
+            raise _broken(path, where, text, reason)
+    try:
+        unknown = template.get_undeclared_template_variables(jinja_env=env, context=context)
+    except TemplateSyntaxError as exc:
+        raise _syntax(path, exc) from None
+    if unknown:
+        raise _unknown(path, document, sorted(unknown)[0])
+
+
+def _syntax(path: Path, exc: Exception) -> TemplateError:
+    lines = [line.strip() for line in getattr(exc, "docx_context", []) if line.strip()]
+    near = f" near “{_snippet(' / '.join(lines))}”" if lines else ""
+    return TemplateError(
+        f"{path}: the template's tags do not fit together{near}: {getattr(exc, 'message', exc)}. "
+        "Check that every {%p if %} has its {%p endif %} and every {%p for %} its {%p endfor %}, "
+        "then save the template."
+    )
+
+
+def _with_images(value: Any, template: Any, chart_dir: Path, alts: dict[str, str]) -> Any:
+    """A copy of the context with each chart replaced by its image, drawn or taken from the cache."""
+    from docx.shared import Mm
+    from docxtpl import InlineImage
+
+    if isinstance(value, ChartSpec):
+        png = chart_png(value, chart_dir)
+        alts[png.name] = value.alt
+        return InlineImage(template, str(png), width=Mm(CHART_WIDTH_MM))
+    if isinstance(value, dict):
+        return {k: _with_images(v, template, chart_dir, alts) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_with_images(v, template, chart_dir, alts) for v in value]
+    return value
+
+
+def render_docx(path: Path, context: dict[str, Any], *, chart_dir: Path) -> bytes:
+    """Render the template at `path` with `context` and return the .docx bytes; nothing is written."""
+    from jinja2 import TemplateSyntaxError, UndefinedError
+    from jinja2.exceptions import TemplateError as JinjaError
+
+    from pipeline.report.finish import finish
+
+    template = open_template(path)
+    env = environment()
+    check_template(path, template, context, env)
+    alts: dict[str, str] = {}
+    full = _with_images(context, template, chart_dir, alts)
+    try:
+        template.render(full, jinja_env=env)
+    except UndefinedError as exc:
+        name = next((m.group(1) for rx in _UNDEFINED if (m := rx.search(str(exc)))), str(exc))
+        raise _unknown(path, template.get_docx(), name) from None
+    except TemplateSyntaxError as exc:
+        raise _syntax(path, exc) from None
+    except JinjaError as exc:
+        raise TemplateError(f"{path}: the template could not be filled in: {exc}.") from None
+    finish(template.docx, context, alts, CONTENTS_MARKER)
+    buffer = io.BytesIO()
+    template.save(buffer)
+    log.info("rendered %s with %d charts", path.name, len(alts))
+    return buffer.getvalue()
