@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import shutil
 import struct
 import warnings
@@ -132,14 +133,18 @@ def ole_encrypted(path: Path) -> Path:
     return path
 
 
+WORDS = re.findall(
+    r"\w+",
+    "the child young parent was seen by health visitor school nurse social worker "
+    "referral pathway support housing plan review meeting father mother baby risk "
+    "assessment midwife agreed action record visit home contact consent concern",
+)
+
+
 def prose(size: int, seed: int = 7) -> str:
     """Realistic-looking text of about `size` characters (compresses like real writing)."""
     rng = random.Random(seed)
-    words = (
-        "the child young parent was seen by health visitor school nurse social worker "
-        "referral pathway support housing plan review meeting father mother baby risk "
-        "assessment midwife agreed action record visit home contact consent concern"
-    ).split(" ")
+    words = WORDS
     out: list[str] = []
     total = 0
     while total < size:

@@ -1,0 +1,296 @@
+"""WordprocessingML helpers: text as it reads with tracked changes accepted, form fields, tables.
+
+Works on lxml elements directly (python-docx's object model is slower and hides fields,
+content controls and revisions). Legacy check boxes and content-control check boxes become
+☒/☐ glyphs in the text, so one rule reads every kind of ticked box.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections import Counter
+from collections.abc import Iterator
+
+from lxml import etree
+
+from pipeline.readers.grid import Cell
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+W14_NS = "http://schemas.microsoft.com/office/word/2010/wordml"
+MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+OFFICE_DOCUMENT = (
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+)
+
+
+def w(tag: str) -> str:
+    """A tag or attribute name in the w: namespace."""
+    return f"{{{W_NS}}}{tag}"
+
+
+P, TBL, TR, TC, R, SDT = w("p"), w("tbl"), w("tr"), w("tc"), w("r"), w("sdt")
+SDT_CONTENT, SDT_PR, VAL = w("sdtContent"), w("sdtPr"), w("val")
+# Elements whose text is not part of the document as it reads with changes accepted.
+SKIPPED = {w("del"), w("moveFrom"), w("pPr"), w("rPr"), w("instrText"), w("delText")}
+SKIPPED |= {w("fldData"), w("footnoteReference"), w("endnoteReference"), w("commentReference")}
+CONTAINERS = {w("customXml"), w("smartTag"), w("sdtContent")}
+TICKED, EMPTY = "☒", "☐"
+# Check-box pictures from symbol fonts (Wingdings, Wingdings 2), by character code.
+SYMBOLS = {"FE": TICKED, "FD": TICKED, "78": TICKED, "A8": EMPTY, "6F": EMPTY, "53": TICKED}
+SYMBOLS |= {"54": TICKED, "52": "☑", "A3": EMPTY, "2A": EMPTY}
+PLACEHOLDER_OFF = ("0", "false", "off")
+
+
+def parser() -> etree.XMLParser:
+    """An XML parser that never loads DTDs, expands entities or touches the network."""
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
+def main_part(package: zipfile.ZipFile) -> str:
+    """The path of the package's main part, from its relationships."""
+    rels = etree.fromstring(package.read("_rels/.rels"), parser())
+    for rel in rels.iter(f"{{{REL_NS}}}Relationship"):
+        if rel.get("Type") == OFFICE_DOCUMENT:
+            return (rel.get("Target") or "").lstrip("/")
+    raise KeyError("officeDocument")
+
+
+def heading_levels(package: zipfile.ZipFile) -> dict[str, int]:
+    """Paragraph style id -> heading level (Title 0, Heading 1 is 1...), from styles.xml."""
+    levels: dict[str, int] = {}
+    name = "word/styles.xml"
+    if name not in package.namelist():
+        return levels
+    root = etree.fromstring(package.read(name), parser())
+    for style in root.iter(w("style")):
+        style_id = style.get(w("styleId")) or ""
+        name_el = style.find(w("name"))
+        style_name = (name_el.get(VAL) or "") if name_el is not None else ""
+        match = re.match(r"heading\s*(\d)", style_name, re.I) or re.match(r"Heading(\d)", style_id)
+        outline = style.find(f"{w('pPr')}/{w('outlineLvl')}")
+        if style_name.lower() == "title" or style_id == "Title":
+            levels[style_id] = 0
+        elif match:
+            levels[style_id] = int(match.group(1))
+        elif outline is not None and (outline.get(VAL) or "").isdigit():
+            levels[style_id] = int(outline.get(VAL) or 0) + 1
+    return levels
+
+
+class TextReader:
+    """Reads paragraph text as Word shows it with changes accepted; counts the form features seen."""
+
+    def __init__(self) -> None:
+        self.features: Counter[str] = Counter()
+
+    def paragraph(self, p: etree._Element) -> str:
+        """The text of one paragraph: insertions in, deletions out, fields as their results."""
+        out: list[str] = []
+        self._walk(p, out, [])
+        return "".join(out)
+
+    def _walk(self, element: etree._Element, out: list[str], fields: list[list[object]]) -> None:
+        for child in element:
+            tag = child.tag
+            if tag in SKIPPED or not isinstance(tag, str):
+                continue
+            if tag == R:
+                self._run(child, out, fields)
+            elif tag == SDT:
+                self._sdt(child, out, fields)
+            elif tag == f"{{{MC_NS}}}AlternateContent":
+                choice = child.find(f"{{{MC_NS}}}Choice")
+                if choice is not None:
+                    self._walk(choice, out, fields)
+            else:
+                self._walk(child, out, fields)
+
+    def _run(self, run: etree._Element, out: list[str], fields: list[list[object]]) -> None:
+        for child in run:
+            tag = child.tag
+            if tag == w("fldChar"):
+                self._field_char(child, out, fields)
+            elif fields and (fields[-1][0] == "instr" or any(f[1] for f in fields)):
+                continue
+            elif tag == w("t"):
+                out.append(child.text or "")
+            elif tag in (w("tab"), w("ptab")):
+                out.append("\t")
+            elif tag in (w("br"), w("cr")):
+                out.append("\n")
+            elif tag == w("noBreakHyphen"):
+                out.append("-")
+            elif tag == w("sym"):
+                code = (child.get(w("char")) or "").upper()[-2:]
+                out.append(SYMBOLS.get(code, ""))
+            elif tag == f"{{{MC_NS}}}AlternateContent":
+                continue
+
+    def _field_char(self, char: etree._Element, out: list[str], fields: list[list[object]]) -> None:
+        kind = char.get(w("fldCharType"))
+        if kind == "begin":
+            suppress = False
+            form = char.find(w("ffData"))
+            if form is not None:
+                value = self._form_field(form)
+                if value is not None:
+                    out.append(value)
+                    suppress = True
+            fields.append(["instr", suppress])
+        elif kind == "separate" and fields:
+            fields[-1][0] = "result"
+        elif kind == "end" and fields:
+            fields.pop()
+
+    def _form_field(self, form: etree._Element) -> str | None:
+        """A legacy FORMCHECKBOX as a glyph, a FORMDROPDOWN as its chosen entry; FORMTEXT: None."""
+        self.features["legacy-fields"] += 1
+        box = form.find(w("checkBox"))
+        if box is not None:
+            checked = box.find(w("checked"))
+            default = box.find(w("default"))
+            if checked is not None:
+                on = (checked.get(VAL) or "1").lower() not in PLACEHOLDER_OFF
+            else:
+                on = default is not None and (default.get(VAL) or "0").lower() in (
+                    "1",
+                    "true",
+                    "on",
+                )
+            return TICKED if on else EMPTY
+        drop = form.find(w("ddList"))
+        if drop is not None:
+            entries = [e.get(VAL) or "" for e in drop.findall(w("listEntry"))]
+            chosen = drop.find(w("result"))
+            if chosen is None:
+                chosen = drop.find(w("default"))
+            raw = chosen.get(VAL) if chosen is not None else "0"
+            index = int(raw) if raw and raw.isdigit() else 0
+            return entries[index] if index < len(entries) else ""
+        return None
+
+    def _sdt(self, sdt: etree._Element, out: list[str], fields: list[list[object]]) -> None:
+        """An inline content control: check box as a glyph, date as ISO, placeholder as nothing."""
+        props = sdt.find(SDT_PR)
+        content = sdt.find(SDT_CONTENT)
+        self.features["content-controls"] += 1
+        if props is not None:
+            if props.find(w("showingPlcHdr")) is not None:
+                return
+            box = props.find(f"{{{W14_NS}}}checkbox")
+            if box is not None:
+                checked = box.find(f"{{{W14_NS}}}checked")
+                on = checked is not None and checked.get(f"{{{W14_NS}}}val") in ("1", "true")
+                out.append(TICKED if on else EMPTY)
+                return
+            date = props.find(w("date"))
+            if date is not None and date.get(w("fullDate")):
+                out.append((date.get(w("fullDate")) or "")[:10])
+                return
+        if content is not None:
+            self._walk(content, out, fields)
+
+
+def mark_deleted(p: etree._Element) -> bool:
+    """Whether a paragraph's own mark was deleted in tracked changes (it joins the next one)."""
+    return p.find(f"{w('pPr')}/{w('rPr')}/{w('del')}") is not None
+
+
+def unwrap(parent: etree._Element, wanted: set[str]) -> Iterator[etree._Element]:
+    """Children with a wanted tag, looking through content controls and custom XML wrappers."""
+    for child in parent:
+        if child.tag in wanted:
+            yield child
+        elif child.tag == SDT:
+            props = child.find(SDT_PR)
+            if props is not None and props.find(w("showingPlcHdr")) is not None and P in wanted:
+                continue
+            content = child.find(SDT_CONTENT)
+            if content is not None:
+                yield from unwrap(content, wanted)
+        elif child.tag in CONTAINERS or child.tag == w("ins"):
+            yield from unwrap(child, wanted)
+
+
+def joined_paragraphs(
+    reader: TextReader, parent: etree._Element
+) -> Iterator[etree._Element | tuple[str, etree._Element]]:
+    """Tables, and (text, paragraph) pairs joining paragraphs whose mark was deleted, in order."""
+    carry = ""
+    last: etree._Element | None = None
+    for block in unwrap(parent, {P, TBL}):
+        if block.tag == TBL:
+            if last is not None:
+                yield carry, last
+                carry, last = "", None
+            yield block
+            continue
+        carry += reader.paragraph(block)
+        last = block
+        if not mark_deleted(block):
+            yield carry, block
+            carry, last = "", None
+    if last is not None:
+        yield carry, last
+
+
+def cell_text(reader: TextReader, tc: etree._Element, nested: list[etree._Element]) -> str:
+    """A table cell's text, its paragraphs joined by new lines; nested tables go to `nested`."""
+    lines: list[str] = []
+    for item in joined_paragraphs(reader, tc):
+        if isinstance(item, tuple):
+            lines.append(item[0])
+        else:
+            nested.append(item)
+    return "\n".join(lines).strip()
+
+
+def heading_level(p: etree._Element, levels: dict[str, int]) -> int | None:
+    """A paragraph's heading level from its style or outline level; None for body text."""
+    style = p.find(f"{w('pPr')}/{w('pStyle')}")
+    if style is not None and (style.get(VAL) or "") in levels:
+        return levels[style.get(VAL) or ""]
+    outline = p.find(f"{w('pPr')}/{w('outlineLvl')}")
+    raw = outline.get(VAL) if outline is not None else None
+    return int(raw) + 1 if raw and raw.isdigit() and int(raw) < 9 else None
+
+
+def _int_attr(element: etree._Element | None, default: int) -> int:
+    raw = element.get(VAL) if element is not None else None
+    return int(raw) if raw and raw.isdigit() else default
+
+
+def table_grid(
+    reader: TextReader, tbl: etree._Element, number: int, nested: list[etree._Element]
+) -> list[list[Cell]]:
+    """A table as a grid: merged cells (gridSpan, vMerge) repeat their text; deleted rows skipped."""
+    grid: list[list[Cell]] = []
+    above: dict[int, Cell] = {}
+    for r_index, tr in enumerate(unwrap(tbl, {TR})):
+        props = tr.find(w("trPr"))
+        if props is not None and props.find(w("del")) is not None:
+            continue
+        where = f"table {number} row {r_index + 1}"
+        row: list[Cell] = []
+        before = _int_attr(props.find(w("gridBefore")) if props is not None else None, 0)
+        row.extend(Cell("", f"t{number}r{r_index}b{i}", where) for i in range(before))
+        for tc in unwrap(tr, {TC}):
+            col = len(row)
+            tc_props = tc.find(w("tcPr"))
+            span = _int_attr(tc_props.find(w("gridSpan")) if tc_props is not None else None, 1)
+            merge = tc_props.find(w("vMerge")) if tc_props is not None else None
+            if merge is not None and merge.get(VAL, "continue") == "continue" and col in above:
+                cell = above[col]
+            else:
+                text = cell_text(reader, tc, nested)
+                cell = Cell(text, f"t{number}r{r_index}c{col}", where)
+            for offset in range(max(span, 1)):
+                row.append(cell)
+                above[col + offset] = cell
+        grid.append(row)
+    width = max((len(r) for r in grid), default=0)
+    for r_index, row in enumerate(grid):
+        row.extend(Cell("", f"t{number}r{r_index}p{i}") for i in range(len(row), width))
+    return grid

@@ -1,0 +1,510 @@
+"""Answers out of a grid of cells (a Word table or a worksheet), whatever layout an agency chose.
+
+Pure Python: the Word and Excel readers turn their tables into grids of `Cell`s (a merged cell
+repeats at every position it covers, sharing one `origin`), and this module finds labelled
+fields, question rows, per-case columns or rows, and actions tables in them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pipeline.model import FormIdentity, RawAction, RawCase, RawReturn, RawRow
+
+QID = re.compile(r"^(?:q(?:uestion)?\.?\s*(?:no\.?\s*)?)?(\d{1,2}(?:\.\d{1,2}){1,2})[.):]?$", re.I)
+LEAD_QID = re.compile(
+    r"^(?:q(?:uestion)?\.?\s*)?(\d{1,2}(?:\.\d{1,2}){1,2})[.):]?\s+(\S.*)$", re.I | re.S
+)
+CASE = re.compile(r"^case\s*(?:no\.?\s*)?(\d{1,2}|[a-j])\b\s*[:\-–—.)]?\s*(.*)$", re.I | re.S)
+BOXES_TICKED = "☒☑⊠"
+BOXES_EMPTY = "☐□"
+BOX_SPLIT = re.compile(f"([{BOXES_TICKED}{BOXES_EMPTY}])")
+MARKS = {"x", "✓", "✔", "✗", "✘", "■", "y", "yes", "☒", "☑", "⊠"}
+
+# Column headings of a one-column-per-option layout (the answer is the column marked x).
+OPTION_WORDS = {"yes", "no", "partly", "partially", "n a", "not applicable", "not known"}
+OPTION_WORDS |= {"outstanding", "good", "requires improvement", "inadequate"}
+OPTION_WORDS |= {"fully met", "mostly met", "partially met", "not met"}
+LABELS: dict[str, tuple[str, ...]] = {
+    "agency": (
+        "agency",
+        "agency name",
+        "name of agency",
+        "your agency",
+        "partner agency",
+        "organisation",
+        "organization",
+        "organisation name",
+        "name of organisation",
+        "agency organisation",
+    ),
+    "audit": (
+        "audit",
+        "audit title",
+        "audit name",
+        "name of audit",
+        "title of audit",
+        "audit topic",
+    ),
+    "completed_by": (
+        "completed by",
+        "return completed by",
+        "name of person completing",
+        "person completing",
+        "name of auditor",
+        "auditor",
+        "your name",
+        "name",
+    ),
+    "role": ("role", "job title", "designation", "position", "role job title", "job role"),
+    "completed_on": (
+        "date",
+        "date completed",
+        "completed on",
+        "date of completion",
+        "completion date",
+        "date of return",
+        "date submitted",
+    ),
+    "case_ref": (
+        "case reference",
+        "case ref",
+        "case id",
+        "case number",
+        "case no",
+        "child id",
+        "child's id",
+        "child reference",
+        "child's reference",
+        "case identifier",
+        "reference",
+    ),
+}
+LABEL_OF = {text: key for key, texts in LABELS.items() for text in texts}
+
+ID_HEADERS = {"no", "number", "q", "q no", "qno", "question no", "question number", "ref"}
+ID_HEADERS |= {"id", "#", "item", "qid", "question id", "question ref", "standard no"}
+QUESTION_HEADERS: tuple[str, ...] = (
+    "question",
+    "standard",
+    "indicator",
+    "criteria",
+    "criterion",
+    "prompt",
+)
+ANSWER_HEADERS: tuple[str, ...] = (
+    "answer",
+    "response",
+    "your answer",
+    "your response",
+    "agency response",
+)
+ANSWER_HEADERS += ("rating", "grade", "judgement", "self assessment", "reply", "value")
+ACTION_HEADERS = ("action", "actions", "action agreed", "agreed action", "what will be done")
+OWNER_HEADERS = ("owner", "action owner", "lead", "lead officer", "responsible", "by whom", "who")
+TARGET_HEADERS: tuple[str, ...] = (
+    "target date",
+    "target",
+    "by when",
+    "due",
+    "due date",
+    "deadline",
+)
+TARGET_HEADERS += ("completion date", "timescale", "date due", "target completion date")
+
+
+def norm(text: str) -> str:
+    """Lower case, curly quotes straightened, punctuation at the ends and runs of spaces removed."""
+    text = text.replace("’", "'").replace("‘", "'").casefold()
+    text = re.sub(r"[\s/()]+", " ", text)
+    return text.strip(" :*.-–?").strip()
+
+
+def label_key(text: str) -> str | None:
+    """The label a cell or paragraph names ("Agency:" -> "agency"), or None."""
+    if len(text) > 40:
+        return None
+    return LABEL_OF.get(norm(text))
+
+
+def split_label(text: str) -> tuple[str, str] | None:
+    """("agency", "Police") from "Agency: Police" in one cell or paragraph, or None."""
+    if ":" not in text:
+        return None
+    left, _, right = text.partition(":")
+    key = label_key(left)
+    if key is None or not right.strip():
+        return None
+    return key, resolve_ticks(right.strip())
+
+
+def qid_of(text: str) -> str | None:
+    """The question id a cell holds ("Q1.1", "1.1.", "1.1)" -> "1.1"), or None."""
+    match = QID.match(text.strip())
+    return match.group(1) if match else None
+
+
+def case_heading(text: str) -> tuple[int, str] | None:
+    """(2, "AB123") from "Case 2: AB123" or "Case B", or None."""
+    match = CASE.match(text.strip())
+    if match is None or len(text) > 60:
+        return None
+    token = match.group(1).lower()
+    index = int(token) if token.isdigit() else ord(token) - ord("a") + 1
+    rest = re.sub(r"^(?:ref(?:erence)?\.?|id)\s*[:\-]?\s*", "", match.group(2).strip(), flags=re.I)
+    return index, rest.strip(" ()[]")
+
+
+def resolve_ticks(text: str) -> str:
+    """The ticked options of "☒ Yes ☐ No" (or "Yes ☒ No ☐"); text without boxes is unchanged."""
+    if not BOX_SPLIT.search(text):
+        return text
+    parts = BOX_SPLIT.split(text)
+    if parts[0].strip():
+        pairs = [(parts[i], parts[i - 1]) for i in range(1, len(parts), 2)]
+    else:
+        pairs = [(parts[i], parts[i + 1]) for i in range(1, len(parts), 2)]
+    ticked = [label.strip(" \t\n:;,/|-") for box, label in pairs if box in BOXES_TICKED]
+    return "; ".join(label for label in ticked if label)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One grid position: its text, the merged cell it belongs to, and where it is."""
+
+    text: str
+    origin: str
+    where: str = ""
+
+
+@dataclass
+class Findings:
+    """What a reader has found so far in one file; `build` freezes it into a RawReturn."""
+
+    rows: list[RawRow] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)
+    cases: dict[int, tuple[str, dict[str, str]]] = field(default_factory=dict)
+    actions: list[RawAction] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    case_context: int | None = None
+
+    def label(self, key: str, value: str) -> None:
+        """Record a labelled field; the first one found wins."""
+        value = value.strip()
+        if key == "case_ref":
+            self.case_ref(self.case_context or 1, value)
+        elif value and key not in self.labels:
+            self.labels[key] = value
+
+    def case_ref(self, index: int, ref: str) -> None:
+        """Set a case's reference (first one wins)."""
+        old_ref, answers = self.cases.get(index, ("", {}))
+        self.cases[index] = (old_ref or ref.strip(), answers)
+
+    def answer(self, qid: str | None, question: str | None, answer: str, where: str) -> None:
+        """An answer to one question, for the agency or for the case in context."""
+        answer = resolve_ticks(answer.strip())
+        if self.case_context is not None:
+            self.case_answer(self.case_context, qid or question or "", answer)
+        else:
+            self.rows.append(RawRow(qid, question or None, answer, where))
+
+    def case_answer(self, index: int, key: str, answer: str) -> None:
+        """An answer for one case, keyed by question id or question text (first one wins)."""
+        if not key:
+            return
+        _, answers = self.cases.setdefault(index, ("", {}))
+        if not answers.get(key):
+            answers[key] = answer
+
+    def build(
+        self, file_name: str, fmt: str, style: str, identity: FormIdentity | None = None
+    ) -> RawReturn:
+        """The frozen RawReturn of everything found."""
+        cases = tuple(
+            RawCase(index, ref, dict(answers))
+            for index, (ref, answers) in sorted(self.cases.items())
+            if ref or any(answers.values())
+        )
+        return RawReturn(
+            file_name=file_name,
+            format=fmt,
+            style=style,
+            identity=identity,
+            rows=tuple(self.rows),
+            labels=dict(self.labels),
+            cases=cases,
+            actions=tuple(self.actions),
+            notes=tuple(self.notes),
+        )
+
+
+@dataclass
+class Layout:
+    """The columns a header row named; kept across tables so a table split by a page break reads on."""
+
+    mode: str = ""
+    cols: dict[str, int] = field(default_factory=dict)
+    case_cols: dict[int, int] = field(default_factory=dict)
+    key_cols: dict[int, str] = field(default_factory=dict)
+    tick_cols: dict[int, str] = field(default_factory=dict)
+    width: int = 0
+
+
+def _role(text: str) -> str | None:
+    t = norm(text)
+    if not t or len(t) > 40 or qid_of(text):
+        return None
+    if t in ID_HEADERS:
+        return "id"
+    if t in ("case", "case #", "case no. #"):
+        return "case_index"
+    if t in LABEL_OF and LABEL_OF[t] == "case_ref":
+        return "case_ref"
+    if case_heading(text) is not None and len(t) <= 12:
+        return "case"
+    if (t.startswith(QUESTION_HEADERS) or re.search(r"\bquestions?\b", t)) and not re.search(
+        r"question (no|number|id|ref)", t
+    ):
+        return "question"
+    if t.startswith(ANSWER_HEADERS):
+        return "answer"
+    if t in ACTION_HEADERS or (t.startswith("action") and "owner" not in t and "date" not in t):
+        return "action"
+    if t in OWNER_HEADERS:
+        return "owner"
+    if t in TARGET_HEADERS:
+        return "target"
+    return None
+
+
+def _question_like(text: str) -> bool:
+    """Whether a column heading names a question (an id or question text), not a value."""
+    return qid_of(text) is not None or bool(LEAD_QID.match(text)) or len(text) >= 20
+
+
+def _header(row: list[Cell]) -> Layout | None:
+    """The layout a header row declares, or None when the row is not a header."""
+    layout = Layout(width=len(row))
+    seen: set[str] = set()
+    others: dict[int, str] = {}
+    for col, cell in enumerate(row):
+        if cell.origin in seen or not cell.text.strip():
+            continue
+        seen.add(cell.origin)
+        role = _role(cell.text)
+        if role == "case":
+            heading = case_heading(cell.text)
+            assert heading is not None
+            layout.case_cols[heading[0]] = col
+        elif role is not None and role not in layout.cols:
+            layout.cols[role] = col
+        elif role is None:
+            others[col] = cell.text.strip()
+    if (
+        any(qid_of(cell.text) for cell in row)
+        and not layout.case_cols
+        and "case_ref" not in layout.cols
+    ):
+        return None
+    cols = layout.cols
+    if "action" in cols and ("owner" in cols or "target" in cols):
+        layout.mode = "actions"
+    elif layout.case_cols and ("id" in cols or "question" in cols):
+        layout.mode = "cases"
+    elif "case_ref" in cols and others and all(_question_like(t) for t in others.values()):
+        layout.mode = "caserows"
+        layout.key_cols = {col: qid_of(text) or text for col, text in others.items()}
+    elif ("id" in cols or "question" in cols) and "answer" in cols:
+        layout.mode = "questions"
+    elif "question" in cols and sum(norm(t) in OPTION_WORDS for t in others.values()) >= 2:
+        layout.mode = "questions"
+        layout.tick_cols = {c: t for c, t in others.items() if norm(t) in OPTION_WORDS}
+    else:
+        return None
+    return layout
+
+
+def _distinct(row: list[Cell]) -> list[tuple[int, Cell]]:
+    seen: set[str] = set()
+    out: list[tuple[int, Cell]] = []
+    for col, cell in enumerate(row):
+        if cell.origin not in seen and cell.text.strip():
+            seen.add(cell.origin)
+            out.append((col, cell))
+    return out
+
+
+def _at(row: list[Cell], layout: Layout, role: str) -> Cell | None:
+    col = layout.cols.get(role)
+    return row[col] if col is not None and col < len(row) else None
+
+
+def interpret_grid(grid: list[list[Cell]], found: Findings, layout: Layout | None = None) -> Layout:
+    """Read one grid into `found`; returns the layout in force at its end (for a following grid)."""
+    layout = layout or Layout()
+    if grid and _header(grid[0]) is None and len(grid[0]) != layout.width:
+        layout = Layout()
+    for row in grid:
+        cells = _distinct(row)
+        if not cells:
+            continue
+        header = _header(row)
+        if header is not None:
+            layout = header
+            continue
+        if len(cells) == 1:
+            _single(cells[0][1].text, found)
+            continue
+        if _labels(cells, found, layout):
+            continue
+        if layout.mode == "questions":
+            _question_row(row, layout, found)
+        elif layout.mode == "cases":
+            _cases_row(row, layout, found)
+        elif layout.mode == "caserows":
+            _case_per_row(row, layout, found)
+        elif layout.mode == "actions":
+            _action_row(row, layout, found)
+        else:
+            _loose_row(cells, found)
+    return layout
+
+
+def _single(text: str, found: Findings) -> None:
+    """A row with one filled cell: a case heading, a label with its value, a title or a banner."""
+    heading = case_heading(text)
+    if heading is not None:
+        found.case_context = heading[0]
+        if heading[1]:
+            found.case_ref(*heading)
+        return
+    pair = split_label(text)
+    if pair is not None:
+        found.label(*pair)
+    elif not found.rows and not found.cases and found.labels.get("title", "").count("\n") < 2:
+        # Banners above the first table (partnership name, audit title) may all name the audit.
+        title = found.labels.get("title")
+        found.labels["title"] = f"{title}\n{text.strip()}" if title else text.strip()
+
+
+def _labels(cells: list[tuple[int, Cell]], found: Findings, layout: Layout) -> bool:
+    """Label/value pairs along a row ("Agency:" | "Police" | "Date:" | "1/2/26"); True if any."""
+    if qid_of(cells[0][1].text):
+        return False
+    consumed = False
+    for i, (_, cell) in enumerate(cells):
+        key = label_key(cell.text)
+        if key is None:
+            pair = split_label(cell.text)
+            if pair is not None:
+                found.label(*pair)
+                consumed = True
+            continue
+        if key == "case_ref" and layout.mode == "cases":
+            _case_refs(cells, layout, found)
+            return True
+        if i + 1 < len(cells) and label_key(cells[i + 1][1].text) is None:
+            found.label(key, resolve_ticks(cells[i + 1][1].text))
+            consumed = True
+    return consumed
+
+
+def _case_refs(cells: list[tuple[int, Cell]], layout: Layout, found: Findings) -> None:
+    by_col = dict(cells)
+    for index, col in layout.case_cols.items():
+        if col in by_col:
+            found.case_ref(index, by_col[col].text)
+
+
+def _key(row: list[Cell], layout: Layout) -> tuple[str | None, str | None]:
+    """(question id, question text) of a row, splitting "1.1 Question..." when there is no id column."""
+    id_cell = _at(row, layout, "id")
+    q_cell = _at(row, layout, "question")
+    qid = qid_of(id_cell.text) if id_cell is not None else None
+    question = q_cell.text.strip() if q_cell is not None and q_cell is not id_cell else None
+    if question and qid is None:
+        lead = LEAD_QID.match(question)
+        if lead:
+            qid, question = lead.group(1), lead.group(2).strip()
+        elif qid_of(question):
+            qid, question = qid_of(question), None
+    return qid, question or None
+
+
+def _question_row(row: list[Cell], layout: Layout, found: Findings) -> None:
+    qid, question = _key(row, layout)
+    if qid is None and question is None:
+        return
+    answer_cell = _at(row, layout, "answer")
+    used = {c.origin for c in (_at(row, layout, "id"), _at(row, layout, "question")) if c}
+    answer = ""
+    where = row[0].where
+    if answer_cell is not None and answer_cell.origin not in used:
+        answer, where = answer_cell.text, answer_cell.where or where
+    if not answer.strip() and layout.tick_cols:
+        marks = [
+            header
+            for col, header in layout.tick_cols.items()
+            if col < len(row) and row[col].text.strip().casefold() in MARKS
+        ]
+        answer = "; ".join(marks)
+    found.answer(qid, question, answer, where)
+
+
+def _cases_row(row: list[Cell], layout: Layout, found: Findings) -> None:
+    qid, question = _key(row, layout)
+    key = qid or question
+    if not key:
+        return
+    for index, col in layout.case_cols.items():
+        if col < len(row):
+            found.case_answer(index, key, resolve_ticks(row[col].text.strip()))
+
+
+def _case_per_row(row: list[Cell], layout: Layout, found: Findings) -> None:
+    index = max(found.cases, default=0) + 1
+    number = _at(row, layout, "case_index")
+    if number is not None and number.text.strip().isdigit():
+        index = int(number.text.strip())
+    ref_cell = _at(row, layout, "case_ref")
+    if ref_cell is not None:
+        heading = case_heading(ref_cell.text)
+        found.case_ref(index, heading[1] if heading and heading[1] else ref_cell.text)
+    for col, key in layout.key_cols.items():
+        if col < len(row):
+            found.case_answer(index, key, resolve_ticks(row[col].text.strip()))
+
+
+def _action_row(row: list[Cell], layout: Layout, found: Findings) -> None:
+    cells = {role: _at(row, layout, role) for role in ("action", "owner", "target")}
+    action = cells["action"]
+    if action is None or not action.text.strip():
+        return
+    owner, target = cells["owner"], cells["target"]
+    found.actions.append(
+        RawAction(
+            action=action.text.strip(),
+            owner=owner.text.strip() if owner and owner.origin != action.origin else "",
+            target=target.text.strip() if target and target.origin != action.origin else "",
+        )
+    )
+
+
+def _loose_row(cells: list[tuple[int, Cell]], found: Findings) -> None:
+    """A row under no header: "1.1 | question | answer", "1.1 | answer" or "question? | answer"."""
+    ids = [i for i, (_, cell) in enumerate(cells) if qid_of(cell.text)]
+    if ids:
+        qid = qid_of(cells[ids[0]][1].text)
+        others = [cell for i, (_, cell) in enumerate(cells) if i != ids[0]]
+        question = others[0].text.strip() if len(others) >= 2 else None
+        answer_cell = others[1] if len(others) >= 2 else others[0]
+        found.answer(qid, question, answer_cell.text, answer_cell.where)
+        return
+    first, second = cells[0][1], cells[1][1]
+    lead = LEAD_QID.match(first.text.strip())
+    if lead:
+        found.answer(lead.group(1), lead.group(2).strip(), second.text, second.where)
+    elif first.text.strip().endswith("?") or len(first.text) >= 30:
+        found.answer(None, first.text.strip(), second.text, second.where)
