@@ -96,6 +96,8 @@ class Identification:
     method: str
     signature: str = "none"
     tried: tuple[str, ...] = ()
+    # What a coordinator should check about the identity (a failed signature, labels that disagree).
+    flags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
