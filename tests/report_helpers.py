@@ -112,7 +112,11 @@ def synthetic_returns(
             answers=answers,
             cases=cases,
             actions=(
-                Action(f"Refresh training on the {audit.title.lower()} pathway for all staff.", "Named nurse", "2027-06-30"),
+                Action(
+                    f"Refresh training on the {audit.title.lower()} pathway for all staff.",
+                    "Named nurse",
+                    "2027-06-30",
+                ),
                 Action(text("action"), "Safeguarding lead", None, "end of Q2"),
             ),
             completed_by="A. Person",

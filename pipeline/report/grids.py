@@ -66,7 +66,12 @@ def section11_grid(audit: AuditDefinition, sources: Sequence[Source]) -> dict[st
         "present": audit.is_section11 and bool(rated),
         "has_rows": bool(sources),
         "standards": [
-            {"number": q.section, "title": titles.get(q.section, q.text), "question": q.id}
+            {
+                "id": q.section,
+                "number": q.section,
+                "title": titles.get(q.section, q.text),
+                "question": q.id,
+            }
             for q in rated
         ],
         "rows": [
@@ -155,7 +160,7 @@ def comparison(
         )
         entry["chart"] = ChartSpec(
             kind="compare",
-            labels=tuple(f"{q['id']} {q['text']}" for q in charted),
+            labels=tuple(f"Question {q['id']}" for q in charted),
             series=(
                 (entry["previous_label"], tuple(q["good_before_value"] for q in charted)),
                 (entry["current_label"], tuple(q["good_after_value"] for q in charted)),

@@ -260,7 +260,10 @@ def _findings(d: Any) -> None:
     para(d, NONE_YET)
     para(d, "{%p endif %}")
     para(d, "{%p endif %}")
-    para(d, "{%p for section in sections %}")
+    para(d, "{%p if not summary.has_returns %}")
+    para(d, "No returns have been received yet, so there are no findings to report.")
+    para(d, "{%p endif %}")
+    para(d, "{%p for section in sections if summary.has_returns %}")
     para(d, "{{ section.heading }}", "Heading 2")
     para(d, "{%p for q in section.questions %}")
     para(d, "{{ q.id }}  {{ q.text }}", "Heading 3")
@@ -299,7 +302,7 @@ def _answers(d: Any, items: str) -> None:
 
 def _comparison(d: Any) -> None:
     para(d, "{%p if comparison.present %}")
-    para(d, "Change since the previous audit", "Heading 1", page_break=True)
+    para(d, "Change since the previous audit", "Heading 1")
     para(
         d,
         "This audit repeats {{ comparison.previous_title }} ({{ comparison.previous_label }}). "
@@ -332,7 +335,9 @@ def _comparison(d: Any) -> None:
         ["{{ row.label }}", "{{ row.before }}", "{{ row.after }}", "{{ row.change }}"],
         [5.6, 3.8, 3.8, 3.8],
         "row in q.rows",
+        keep=True,
     )
+    para(d, "", "Note")
     para(d, "{%p endfor %}")
     para(d, "{%p endif %}")
     para(d, "{%p endif %}")
@@ -340,7 +345,7 @@ def _comparison(d: Any) -> None:
 
 def _cases(d: Any) -> None:
     para(d, "{%p if cases.present %}")
-    para(d, "Case-by-case summary", "Heading 1", page_break=True)
+    para(d, "Case-by-case summary", "Heading 1")
     para(d, "{%p if cases.has_rows %}")
     para(
         d,
