@@ -76,7 +76,7 @@ def synthetic_returns(
     stored = []
     for number, key in enumerate(agencies if agencies is not None else audit.agencies):
 
-        def text(label: str, number: int = number) -> str:
+        def text(label: str, number: int = number, key: str = key) -> str:
             if number == tricky_agency:
                 return TRICKY
             return f"{rng.choice(SENTENCES)} ({key}, {label})"
