@@ -51,9 +51,7 @@ def issue_every_audit(root: Path) -> IssuedSet:
 
 def pdf_text(pdf: Path) -> str:
     """The text of a PDF, as poppler extracts it."""
-    done = subprocess.run(
-        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
-    )
+    done = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True)
     return done.stdout
 
 
