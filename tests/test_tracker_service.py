@@ -17,7 +17,7 @@ from pipeline.model import RawUpdate
 from pipeline.tracker import service
 from pipeline.tracker.service import apply_returns, tracker_items
 from pipeline.workspace import Workspace
-from tracker_helpers import TODAY, police_and_health, sheet_xml, stored_return, stored_update
+from tests.tracker_helpers import TODAY, police_and_health, sheet_xml, stored_return, stored_update
 
 
 def _rows(path: Path) -> dict[str, dict[str, object]]:
@@ -57,7 +57,7 @@ def test_rows_from_returns(workspace: Workspace) -> None:
     assert tracker.auto_filter.ref == "A1:P4"
     assert tracker.page_setup.orientation == "landscape"
     assert tracker.print_title_rows == "$1:$1"
-    assert [v.formula1 for v in tracker.data_validations.dataValidation][0] == (
+    assert next(v.formula1 for v in tracker.data_validations.dataValidation) == (
         '"Not started,In progress,Completed,Verified and closed"'
     )
 

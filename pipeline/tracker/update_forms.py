@@ -24,8 +24,8 @@ log = logging.getLogger(__name__)
 NAVY = "1F3864"
 INPUT_FILL = "EAF1FB"
 # Widths in centimetres (Word, A4 landscape) and characters (Excel), column by column.
-DOCX_WIDTHS_CM = (2.6, 7.2, 2.2, 2.6, 5.6, 4.4, 2.4)
-XLSX_WIDTHS = (15, 48, 12, 19, 46, 36, 14)
+DOCX_WIDTHS_CM = (2.6, 6.9, 2.2, 2.6, 5.6, 4.4, 2.4)
+XLSX_WIDTHS = (14, 44, 12, 18, 40, 32, 13)
 
 
 def updates_folder(workspace: Workspace) -> Path:
@@ -114,9 +114,15 @@ def _docx(
             cells[index].text = text
         for cell in cells[3:]:
             _shade(cell, INPUT_FILL, OxmlElement, qn)
+    # LibreOffice honours the grid, Word the cell widths: set both, and stop autofit undoing them.
+    table.autofit = False
+    for column, width in zip(table.columns, DOCX_WIDTHS_CM, strict=True):
+        column.width = Cm(width)
     for row in table.rows:
         for cell, width in zip(row.cells, DOCX_WIDTHS_CM, strict=True):
             cell.width = Cm(width)
+    for row in table.rows[1:]:
+        row.height = Cm(2.2)  # room to write by hand on a printed copy
     add_identity_property(document, identity, [])
     _write_atomically(path, lambda temp: document.save(str(temp)))
 
@@ -157,6 +163,7 @@ def _xlsx(
         cell.fill = PatternFill("solid", start_color=NAVY, end_color=NAVY)
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         sheet.column_dimensions[get_column_letter(column)].width = width
+    sheet.row_dimensions[header_row].height = 32
     status = DataValidation(type="list", formula1=f'"{",".join(STATUSES)}"', allow_blank=True)
     sheet.add_data_validation(status)
     fill = PatternFill("solid", start_color=INPUT_FILL, end_color=INPUT_FILL)
