@@ -356,6 +356,22 @@ def tracker(ctx: click.Context, workspace_dir: str | None) -> None:
         click.echo(f"  {entry.ref}{where} {entry.change}{detail}")
 
 
+@cli.command()
+@click.argument("audit_id", metavar="AUDIT")
+@click.option("--pdf", is_flag=True, help="Also write a PDF of the draft (needs LibreOffice).")
+@workspace_option
+@click.pass_context
+def report(ctx: click.Context, audit_id: str, pdf: bool, workspace_dir: str | None) -> None:
+    """Write the next draft report of AUDIT from the returns received so far; print its paths."""
+    from pipeline.report import write_draft_report
+
+    result = write_draft_report(_workspace(ctx, workspace_dir), audit_id, pdf=pdf)
+    click.echo(f"Draft v{result.version} of {audit_id}: {result.path}")
+    click.echo(f"Latest copy: {result.latest_path}")
+    if result.pdf_path is not None:
+        click.echo(f"PDF: {result.pdf_path}")
+
+
 def main() -> None:
     """Entry point of the `qap` console script."""
     cli(obj={})
