@@ -101,7 +101,7 @@ def _rebuild_outputs(ctx: Context, ledger: Ledger) -> tuple[tuple[str, ...], boo
                 write_draft_report(ctx.workspace, audit_id)
                 reports.append(audit_id)
             except Exception as exc:  # a failing report must never lose or block intake
-                log.error("draft report for %s failed: %s", audit_id, type(exc).__name__)
+                log.info("draft report for %s failed: %s", audit_id, type(exc).__name__)
                 problems.append(
                     f"The draft report for {audit_id} could not be written "
                     f"({_why(exc)}); the returns are safe in the ledger."
@@ -120,7 +120,7 @@ def _rebuild_outputs(ctx: Context, ledger: Ledger) -> tuple[tuple[str, ...], boo
             retry_tracker = True
             problems.append(f"{exc.format_message()} qap will try again on its next run.")
         except Exception as exc:
-            log.error("tracker update failed: %s", type(exc).__name__)
+            log.info("tracker update failed: %s", type(exc).__name__)
             problems.append(f"The tracker could not be updated ({_why(exc)}).")
     ledger.clear_dirty(pending)
     if retry_tracker:

@@ -269,7 +269,7 @@ def process_claimed(
             ret, notes = _read(ctx, claimed.path, audit_id, agency_key)
         except Exception as exc:  # every parser failure mode ends in quarantine, never a crash
             reason, advice, tried = _rejection(exc)
-            log.warning(
+            log.info(
                 "%s sha256=%s not read: %s", claimed.original_name, sha[:12], type(exc).__name__
             )
             new = replace(
@@ -318,7 +318,7 @@ def recover(ctx: Context, ledger: Ledger) -> list[Outcome]:
 
     outcomes = []
     for claimed in claimed_files(ctx.workspace):
-        log.warning("recovering %s left in processing by an interrupted run", claimed.original_name)
+        log.info("recovering %s left in processing by an interrupted run", claimed.original_name)
         outcomes.append(process_claimed(ctx, ledger, claimed))
     for record in ledger.unplaced():
         # Crashed after the final link but before the ledger noted it.

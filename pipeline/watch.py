@@ -88,6 +88,7 @@ def _run_once(
     scanner: InboxScanner,
     on_outcome: Callable[[Outcome], None] | None,
     on_wait: Callable[[str], None] | None,
+    on_run: Callable[[RunSummary], None] | None,
 ) -> RunSummary | None:
     def progress(index: int, total: int, outcome: Outcome) -> None:
         log.info("%s [sha256 %s]", outcome.describe(), outcome.sha256[:12])
@@ -101,6 +102,8 @@ def _run_once(
         return None
     for problem in summary.problems:
         log.warning("%s", problem)
+    if on_run is not None and summary.outcomes:
+        on_run(summary)
     return summary
 
 
@@ -112,8 +115,12 @@ def watch(
     quiet: float | None = None,
     on_outcome: Callable[[Outcome], None] | None = None,
     on_wait: Callable[[str], None] | None = None,
+    on_run: Callable[[RunSummary], None] | None = None,
 ) -> None:
-    """Watch the inbox until `stop_event` is set (or SIGINT/SIGTERM); `poll` selects polling."""
+    """Watch the inbox until `stop_event` is set (or SIGINT/SIGTERM); `poll` selects polling.
+
+    `on_outcome` hears of each file, `on_run` of each burst processed together.
+    """
     settings = workspace.partnership().settings
     scanner = InboxScanner(
         workspace.inbox, settings.quiet_period_seconds if quiet is None else quiet
@@ -142,7 +149,7 @@ def watch(
                     held_since is not None and now - held_since >= 3 * scanner.quiet
                 )
                 if (ready and settled) or now - last_run >= interval:
-                    if _run_once(workspace, scanner, on_outcome, on_wait) is None:
+                    if _run_once(workspace, scanner, on_outcome, on_wait, on_run) is None:
                         stop.wait(min(interval, 5.0))
                     last_run, held_since = time.monotonic(), None
                     continue
