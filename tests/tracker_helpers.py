@@ -14,6 +14,7 @@ from pipeline.model import (
     RawUpdate,
     StoredReturn,
 )
+from pipeline.workspace import Workspace
 
 TODAY = dt.date(2027, 2, 15)
 _ids = iter(range(1, 10_000))
@@ -80,3 +81,21 @@ def police_and_health() -> list[StoredReturn]:
             [("Record the child's voice at every contact", "Named Nurse", "2027-01-31")],
         ),
     ]
+
+
+def record_in_ledger(workspace: Workspace, stored: StoredReturn) -> None:
+    """Put a constructed return in the workspace's ledger as if intake had accepted its file."""
+    from pipeline.ledger import ACCEPTED, NewFile, open_ledger
+
+    token = f"{stored.received_at:%Y%m%dT%H%M%S}-{stored.return_id}"
+    with open_ledger(workspace) as ledger:
+        new = NewFile(
+            token,
+            stored.sha256,
+            stored.data.file_name,
+            stored.received_at,
+            10,
+            ACCEPTED,
+            f"archive/{token}.docx",
+        )
+        ledger.record(new, stored.data)
