@@ -58,3 +58,11 @@ class TrackerBusy(QapError):
 
 class TrackerError(QapError):
     """Raised by the tracker when the workbook cannot be read or a checked save fails; it is left as it was."""
+
+
+class UnidentifiedReturn(ReturnRejected):
+    """Raised by identify: qap cannot tell a return's audit or agency; `tried` lists the evidence."""
+
+    def __init__(self, reason: str, advice: str = "", *, tried: tuple[str, ...] = ()) -> None:
+        super().__init__(reason, advice)
+        self.tried = tried

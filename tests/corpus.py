@@ -471,3 +471,49 @@ def build_corpus(folder: Path, *, libreoffice: bool = True) -> dict[str, CorpusF
             out[name] = CorpusFile(folder / name, out[source].expected)
         shutil.rmtree(folder / "_lo")
     return out
+
+
+_BUILT: dict[str, dict[str, CorpusFile]] = {}
+
+
+def built_corpus() -> dict[str, CorpusFile]:
+    """The corpus, built once per test run into a temporary folder (removed at exit)."""
+    if "corpus" not in _BUILT:
+        import atexit
+        import tempfile
+
+        folder = Path(tempfile.mkdtemp(prefix="qap-corpus-"))
+        atexit.register(shutil.rmtree, folder, True)
+        _BUILT["corpus"] = build_corpus(folder)
+    return _BUILT["corpus"]
+
+
+def differences(result: object, expected: Expected) -> list[str]:
+    """How a normalised AuditReturn differs from what the corpus expects (empty when it matches)."""
+    from pipeline.model import AuditReturn
+
+    assert isinstance(result, AuditReturn)
+    out: list[str] = []
+    if (result.audit_id, result.agency_key) != (expected.audit_id, expected.agency_key):
+        out.append(f"identified as {result.audit_id}/{result.agency_key}")
+    if result.style != expected.style:
+        out.append(f"style {result.style}")
+    for qid, value in expected.answers.items():
+        if result.value(qid) != value:
+            out.append(f"{qid}: {result.value(qid)!r} != {value!r}")
+    cases = {case.index: case for case in result.cases}
+    for index, answers in expected.cases.items():
+        for qid, value in answers.items():
+            got = cases[index].value(qid) if index in cases else "(no case)"
+            if got != value:
+                out.append(f"case {index} {qid}: {got!r} != {value!r}")
+    for index, ref in expected.refs.items():
+        if index not in cases or cases[index].ref != ref:
+            out.append(f"case {index} ref")
+    actions = tuple((a.action, a.owner, a.target_date) for a in result.actions)
+    if actions != expected.actions:
+        out.append(f"actions {actions}")
+    kinds = {issue.kind for issue in result.issues}
+    if kinds != expected.issue_kinds:
+        out.append(f"issue kinds {sorted(kinds)}")
+    return out

@@ -1,0 +1,306 @@
+"""A read return against its audit: rows matched to questions, values normalised, issues listed.
+
+Nothing here rejects a return: missing answers, values outside the options, unreadable dates
+and rows that match no question become issues on an accepted return.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+from dataclasses import dataclass, field
+
+from pipeline.definitions import AuditDefinition, Question
+from pipeline.model import (
+    RETURN_FORM,
+    Action,
+    Answer,
+    AuditReturn,
+    CaseReturn,
+    Identification,
+    RawReturn,
+    ReturnIssue,
+)
+from pipeline.validate import LARGE_ANSWER, check_answer, is_blank, parse_date, sanitise
+
+log = logging.getLogger(__name__)
+
+# Reworded questions still score above this; different questions of one audit score below it.
+SIMILARITY = 0.75
+# Two questions scoring within this of each other are too close to tell apart by text alone.
+MARGIN = 0.04
+QID = re.compile(r"^(?:q(?:uestion)?\.?\s*)?(\d{1,2}(?:\.\d{1,2}){1,2})[.):]?$", re.I)
+LEAD_QID = re.compile(r"^(?:q(?:uestion)?\.?\s*)?\d{1,2}(?:\.\d{1,2}){1,2}[.):]?\s+", re.I)
+
+
+def question_key(text: str) -> str:
+    """Question text compared without its number, case, punctuation or extra spaces."""
+    text = LEAD_QID.sub("", text.strip()).casefold().replace("’", "'")
+    return re.sub(r"\s+", " ", re.sub(r"[^\w' ]+", " ", text)).strip()
+
+
+def similarity(a: str, b: str) -> float:
+    """How alike two question keys are: the better of character and word overlap."""
+    chars = difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+    words_a, words_b = set(a.split()), set(b.split())
+    words = len(words_a & words_b) / max(len(words_a), len(words_b), 1)
+    return max(chars, words)
+
+
+class QuestionMatcher:
+    """Finds the question a row answers: by id first, then by question text."""
+
+    def __init__(self, audit: AuditDefinition) -> None:
+        self.audit = audit
+        self.keys = [(question, question_key(question.text)) for question in audit.questions]
+
+    def by_text(self, text: str) -> Question | None:
+        """The one question whose text is clearly the closest to `text`, or None."""
+        key = question_key(text)
+        if not key:
+            return None
+        scored = sorted(
+            ((similarity(key, qkey), question) for question, qkey in self.keys),
+            key=lambda pair: -pair[0],
+        )
+        if not scored or scored[0][0] < SIMILARITY:
+            return None
+        if len(scored) > 1 and scored[0][0] - scored[1][0] < MARGIN:
+            return None
+        return scored[0][1]
+
+    def match(self, qid: str | None, text: str | None) -> Question | None:
+        """The question a row answers, or None."""
+        if qid:
+            found = QID.match(qid.strip())
+            question = self.audit.question(found.group(1)) if found else None
+            if question is not None:
+                return question
+        if text:
+            found = QID.match(text.strip())
+            if found and self.audit.question(found.group(1)):
+                return self.audit.question(found.group(1))
+            return self.by_text(text)
+        return None
+
+
+@dataclass
+class _Collector:
+    """Answers gathered by question id, for the agency and for each case, with the issues met."""
+
+    matcher: QuestionMatcher
+    agency: dict[str, str] = field(default_factory=dict)
+    cases: dict[int, dict[str, str]] = field(default_factory=dict)
+    issues: list[ReturnIssue] = field(default_factory=list)
+
+    def issue(
+        self, kind: str, message: str, qid: str | None = None, case: str | None = None
+    ) -> None:
+        self.issues.append(ReturnIssue(kind, message, qid, case))
+
+    def put(self, question: Question, answer: str, case: int | None) -> None:
+        """Record one answer where its question belongs (agency or case)."""
+        if question.per_case and case is None:
+            case = 1
+            if not is_blank(answer):
+                self.issue(
+                    "altered",
+                    f"Question {question.id} is asked for each case but was answered once; "
+                    "the answer was recorded for case 1.",
+                    question.id,
+                )
+        if not question.per_case:
+            case = None
+        target = self.agency if case is None else self.cases.setdefault(case, {})
+        if target.get(question.id) and not is_blank(answer):
+            if target[question.id].strip() != answer.strip():
+                self.issue(
+                    "altered",
+                    f"Question {question.id} was answered more than once; the first answer was used.",
+                    question.id,
+                )
+            return
+        if is_blank(answer) and question.id in target:
+            return
+        target[question.id] = answer
+
+    def row(
+        self, qid: str | None, text: str | None, answer: str, where: str, case: int | None
+    ) -> None:
+        question = self.matcher.match(qid, text)
+        if question is None:
+            if not is_blank(answer):
+                label = f"{qid} " if qid else ""
+                shown = (text or "")[:80]
+                place = f" ({where})" if where else ""
+                self.issue(
+                    "unknown",
+                    f"A row{place} matches no question of this audit and was not used: "
+                    f"{label}{shown!r}.".replace(" ''", ""),
+                    qid,
+                )
+            return
+        if (
+            text is None
+            and answer
+            and similarity(question_key(answer), question_key(question.text)) > 0.9
+        ):
+            answer = ""  # the reader saw the question text where the answer should be
+        self.put(question, answer, case)
+
+
+def normalise_return(
+    raw: RawReturn, audit: AuditDefinition, identification: Identification
+) -> AuditReturn:
+    """Match, normalise and validate a read return against its audit; issues, never rejection."""
+    collector = _Collector(QuestionMatcher(audit))
+    for qid, answer in raw.tagged.items():
+        collector.row(qid, None, answer, "", None)
+    for row in raw.rows:
+        collector.row(row.qid, row.question, row.answer, row.where, None)
+    refs: dict[int, str] = {}
+    for case in raw.cases:
+        refs[case.index] = case.ref
+        collector.cases.setdefault(case.index, {})
+        for key, answer in case.answers.items():
+            case_qid = key if QID.match(key.strip()) else None
+            text = None if case_qid else key
+            collector.row(case_qid, text, answer, f"case {case.index}", case.index)
+    answers = _answers(audit.agency_questions(), collector.agency, collector, None)
+    cases = _cases(audit, collector, refs)
+    actions = _actions(raw, collector)
+    completed_on = _completed_on(raw, collector)
+    for flag in identification.flags:
+        collector.issue("signature", flag)
+    for note in raw.notes:
+        collector.issue("altered", note[:1].upper() + note[1:] + ".")
+    log.info(
+        "normalised %s: %d answers, %d cases, %d issues",
+        raw.file_name,
+        len(answers),
+        len(cases),
+        len(collector.issues),
+    )
+    return AuditReturn(
+        audit_id=audit.id,
+        agency_key=identification.agency_key,
+        identification=identification,
+        file_name=raw.file_name,
+        style=raw.style,
+        answers=answers,
+        cases=cases,
+        actions=actions,
+        updates=raw.updates,
+        completed_by=_clean(raw.labels.get("completed_by", ""), collector, "completed by"),
+        role=_clean(raw.labels.get("role", ""), collector, "role"),
+        completed_on=completed_on,
+        issues=tuple(collector.issues),
+        kind=raw.identity.kind if raw.identity is not None else RETURN_FORM,
+    )
+
+
+def _clean(
+    text: str, collector: _Collector, what: str, qid: str | None = None, case: str | None = None
+) -> str:
+    """Text with forbidden characters replaced (an issue says so); very long text flagged."""
+    cleaned, changed = sanitise(text)
+    if changed:
+        collector.issue(
+            "altered",
+            f"The {what} contained characters documents cannot hold; they were replaced with \ufffd.",
+            qid,
+            case,
+        )
+    if len(cleaned) > LARGE_ANSWER:
+        collector.issue(
+            "large",
+            f"The {what} is very long ({len(cleaned):,} characters); it was kept in full, "
+            "but check it is what the agency meant to send.",
+            qid,
+            case,
+        )
+    return cleaned
+
+
+def _answers(
+    questions: tuple[Question, ...],
+    given: dict[str, str],
+    collector: _Collector,
+    case: str | None,
+) -> tuple[Answer, ...]:
+    out: list[Answer] = []
+    prefix = f"Case {case}: q" if case else "Q"
+    for question in questions:
+        raw = given.get(question.id, "")
+        raw = _clean(raw, collector, f"answer to question {question.id}", question.id, case)
+        checked = check_answer(question, raw)
+        if checked.problem:
+            collector.issue(
+                "invalid", f"{prefix}uestion {question.id}: {checked.problem}.", question.id, case
+            )
+        elif checked.value is None and question.required:
+            collector.issue(
+                "missing", f"{prefix}uestion {question.id} has no answer.", question.id, case
+            )
+        if not is_blank(raw):
+            out.append(Answer(question.id, checked.value, raw))
+    return tuple(out)
+
+
+def _cases(
+    audit: AuditDefinition, collector: _Collector, refs: dict[int, str]
+) -> tuple[CaseReturn, ...]:
+    questions = audit.case_questions()
+    if not questions:
+        return ()
+    out: list[CaseReturn] = []
+    for index in sorted(collector.cases):
+        given = collector.cases[index]
+        ref = _clean(refs.get(index, ""), collector, f"case {index} reference")
+        if not ref and not any(not is_blank(v) for v in given.values()):
+            continue
+        label = f"{index}" + (f" ({ref})" if ref else "")
+        if not ref:
+            collector.issue("missing", f"Case {index} has no case reference.", None, label)
+        out.append(CaseReturn(index, ref, _answers(questions, given, collector, label)))
+    if len(out) < audit.cases:
+        collector.issue(
+            "missing",
+            f"The audit asks for {audit.cases} cases; {len(out)} were found in the return.",
+        )
+    return tuple(out)
+
+
+def _actions(raw: RawReturn, collector: _Collector) -> tuple[Action, ...]:
+    out: list[Action] = []
+    for number, action in enumerate(raw.actions, 1):
+        text = _clean(action.action, collector, f"action {number}")
+        if is_blank(text):
+            continue
+        target: str | None = None
+        if not is_blank(action.target):
+            target = parse_date(action.target)
+            if target is None:
+                collector.issue(
+                    "invalid", f"Action {number}: the target date could not be read as a date."
+                )
+        out.append(
+            Action(
+                text.strip(),
+                _clean(action.owner, collector, f"owner of action {number}").strip(),
+                target,
+                action.target.strip(),
+            )
+        )
+    return tuple(out)
+
+
+def _completed_on(raw: RawReturn, collector: _Collector) -> str | None:
+    text = raw.labels.get("completed_on", "")
+    if is_blank(text):
+        return None
+    iso = parse_date(text)
+    if iso is None:
+        collector.issue("invalid", "The date the return was completed could not be read as a date.")
+    return iso

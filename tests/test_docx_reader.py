@@ -1,0 +1,87 @@
+"""The generic Word reader on every Word style of the corpus, and on hostile Word files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.definitions import load_catalogue
+from pipeline.errors import ReturnRejected
+from pipeline.identify import identify_return
+from pipeline.normalise import normalise_return
+from pipeline.readers import read_return
+from pipeline.readers.docx_reader import read_docx_return
+from pipeline.workspace import Workspace
+from tests.corpus import DOCX_BUILDERS, built_corpus, differences
+from tests.corpus_xlsx import install_test_audits
+from tests.hostile import base_docx, prose, rewrite_zip
+
+WORD_FILES = [*DOCX_BUILDERS, "libreoffice_saved.docx"]
+
+
+@pytest.mark.parametrize("name", WORD_FILES)
+def test_corpus_word_file_reads_as_expected(name: str, workspace: Workspace) -> None:
+    install_test_audits(workspace.audits_dir)
+    item = built_corpus()[name]
+    catalogue = load_catalogue(workspace.audits_dir, workspace.partnership())
+    raw = read_return(item.path)
+    identification = identify_return(
+        raw, workspace.partnership(), catalogue, key=b"key", workspace_id="ws"
+    )
+    result = normalise_return(raw, catalogue.get(identification.audit_id), identification)
+    assert differences(result, item.expected) == []
+
+
+def test_tracked_changes_read_as_accepted() -> None:
+    raw = read_docx_return(built_corpus()["tracked_changes.docx"].path)
+    answers = {row.qid: row.answer for row in raw.rows}
+    assert answers == {"1.1": "Yes", "1.2": "Through mandatory training."}
+
+
+def test_merged_banner_rows_are_not_answers() -> None:
+    raw = read_docx_return(built_corpus()["retyped_table_with_banners_cases_actions.docx"].path)
+    assert [row.qid for row in raw.rows] == ["1.1", "1.2", "4.3", "5.1", "5.2"]
+    assert raw.labels["completed_by"] == "A. Example, Tenancy Services Lead"
+
+
+def test_reworded_and_extra_rows_are_kept_for_matching() -> None:
+    raw = read_docx_return(built_corpus()["retyped_table_columns_swapped_reworded.docx"].path)
+    questions = [row.question for row in raw.rows]
+    assert "Any other comments?" in questions
+    assert raw.rows[0].answer == "No"
+
+
+def test_legacy_dropdown_and_text_fields_read_their_values() -> None:
+    raw = read_docx_return(built_corpus()["legacy_formfields_dropdowns_checkboxes.docx"].path)
+    assert raw.style == "legacy-fields"
+    assert raw.labels["agency"] == "Northshire Constabulary"
+    assert {row.qid: row.answer for row in raw.rows}["1.1"] == "Mostly met"
+
+
+def test_content_control_placeholder_is_empty() -> None:
+    raw = read_docx_return(built_corpus()["content_controls_checkbox_dropdown_date.docx"].path)
+    case_two = next(case for case in raw.cases if case.index == 2)
+    assert case_two.answers["2.2"] == ""
+    assert case_two.ref == "EY-2"
+
+
+def test_multi_megabyte_answer_is_read_in_full(tmp_path: Path) -> None:
+    answer = prose(3_000_000)
+    raw = read_return(base_docx(tmp_path / "long.docx", answer=answer))
+    assert raw.rows[0].answer == answer.strip()
+
+
+def test_forbidden_xml_characters_are_a_clear_rejection(tmp_path: Path) -> None:
+    good = base_docx(tmp_path / "good.docx")
+    import zipfile
+
+    with zipfile.ZipFile(good) as package:
+        xml = package.read("word/document.xml").replace(b">Yes<", b">Y&#1;es<")
+    bad = rewrite_zip(good, tmp_path / "bad.docx", {"word/document.xml": xml})
+    with pytest.raises(ReturnRejected) as caught:
+        read_return(bad)
+    assert caught.value.reason == (
+        "qap could not read this file as a Word or Excel return (XMLSyntaxError)."
+    )
+    assert "save it again" in caught.value.advice

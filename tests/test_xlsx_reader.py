@@ -1,0 +1,73 @@
+"""The generic Excel reader on every spreadsheet style of the corpus, and on awkward sheets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.definitions import load_catalogue
+from pipeline.identify import identify_return
+from pipeline.normalise import normalise_return
+from pipeline.readers import read_return
+from pipeline.readers.xlsx_reader import read_xlsx_return
+from pipeline.workspace import Workspace
+from tests.corpus import built_corpus, differences
+from tests.corpus_xlsx import XLSX_BUILDERS, install_test_audits
+from tests.hostile import lying_dimension
+
+EXCEL_FILES = [*XLSX_BUILDERS, "libreoffice_saved.xlsx"]
+
+
+@pytest.mark.parametrize("name", EXCEL_FILES)
+def test_corpus_excel_file_reads_as_expected(name: str, workspace: Workspace) -> None:
+    install_test_audits(workspace.audits_dir)
+    item = built_corpus()[name]
+    catalogue = load_catalogue(workspace.audits_dir, workspace.partnership())
+    raw = read_return(item.path)
+    identification = identify_return(
+        raw, workspace.partnership(), catalogue, key=b"key", workspace_id="ws"
+    )
+    result = normalise_return(raw, catalogue.get(identification.audit_id), identification)
+    assert differences(result, item.expected) == []
+
+
+def test_ids_typed_as_numbers_keep_1_10_apart_from_1_1() -> None:
+    raw = read_xlsx_return(built_corpus()["ids_as_numbers_1_10.xlsx"].path)
+    assert [row.qid for row in raw.rows] == [f"1.{n}" for n in range(1, 13)]
+
+
+def test_real_excel_dates_become_iso_dates() -> None:
+    raw = read_xlsx_return(built_corpus()["spreadsheet_header_block.xlsx"].path)
+    assert raw.labels["completed_on"] == "2027-01-20"
+    assert raw.cases[0].answers["2.2"] == "2026-05-14"
+    assert raw.actions[0].target == "2027-04-30"
+
+
+def test_libreoffice_saved_file_uses_shared_strings_and_reads_the_same() -> None:
+    import zipfile
+
+    corpus = built_corpus()
+    path = corpus["libreoffice_saved.xlsx"].path
+    with zipfile.ZipFile(path) as package:
+        assert "xl/sharedStrings.xml" in package.namelist()
+    assert (
+        read_xlsx_return(path).rows
+        == read_xlsx_return(corpus["spreadsheet_header_block.xlsx"].path).rows
+    )
+
+
+def test_formula_cells_are_kept_as_text_and_noted() -> None:
+    raw = read_xlsx_return(built_corpus()["formula_cells.xlsx"].path)
+    assert {row.qid: row.answer for row in raw.rows}["1.2"] == "=10+2"
+    assert raw.notes == (
+        "cell Sheet!C5 held a formula; its text was kept",
+        "cell Sheet!C6 held a formula; its text was kept",
+    )
+
+
+def test_lying_dimension_does_not_hide_rows(tmp_path: Path) -> None:
+    path = lying_dimension(tmp_path / "liar.xlsx", tmp_path)
+    raw = read_xlsx_return(path)
+    assert len(raw.rows) == 10_000
+    assert raw.rows[-1].where == "Sheet!C10002"
