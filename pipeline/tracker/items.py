@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from difflib import SequenceMatcher
 
 from pipeline.config import Partnership
 from pipeline.definitions import AuditDefinition, Catalogue
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 CONTENT_KEYS = ("text", "audit", "lead_agency", "owner", "theme", "source")
 NO_AUDIT_PREFIX = "SCP"
 NO_AGENCY_CODE = "REC"
+# How alike a reworded action must be to its old wording to keep the old ref.
+REWORDED = 0.6
 
 
 class _Builder:
@@ -79,16 +82,18 @@ def _ref_for(
     for record in records:
         if record.match_key == key and record.ref not in claimed:
             return record.ref
-    # A resubmitted return that rewords an action keeps its ref: same place, old text gone.
-    for record in records:
-        if (
-            record.position == position
-            and record.return_id != stored.return_id
-            and record.match_key not in keys
-            and record.ref not in claimed
-        ):
-            registry.rematch(record.ref, key, position, stored.return_id)
-            return record.ref
+    # A resubmitted return that rewords an action keeps its ref: the closest old wording that
+    # is no longer in the return, if it is close enough to be the same action.
+    candidates = [
+        r
+        for r in records
+        if r.return_id != stored.return_id and r.match_key not in keys and r.ref not in claimed
+    ]
+    scored = [(SequenceMatcher(None, key, r.match_key).ratio(), r) for r in candidates]
+    best = max(scored, key=lambda pair: pair[0], default=None)
+    if best is not None and best[0] >= REWORDED:
+        registry.rematch(best[1].ref, key, position, stored.return_id)
+        return best[1].ref
     wanted = RefRecord("", audit.id, agency_key, ORIGIN_RETURN, key, position, stored.return_id)
     return registry.allocate(audit.reference_prefix, code, wanted)
 
