@@ -133,6 +133,11 @@ class FormContent:
         return steps
 
 
+def question_label(question: Question) -> str:
+    """The question as printed, marked when it may be left blank."""
+    return question.text if question.required else f"{question.text} (optional)"
+
+
 def long_date(day: dt.date) -> str:
     """A date as people write it on a letter: 'Friday 29 January 2027'."""
     return f"{day:%A} {day.day} {day:%B %Y}"

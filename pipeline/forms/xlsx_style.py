@@ -41,6 +41,11 @@ def put(ws: Worksheet, cell: str, value: Any, **style: Any) -> Any:
     return target
 
 
+def guidance(ws: Worksheet, cell: str, text: str) -> None:
+    """A question's help text: small grey wrapped type in a boxed cell."""
+    put(ws, cell, text, font=font(8.5, colour=GREY), alignment=WRAP, border=BOX)
+
+
 def header(ws: Worksheet, row: int, labels: Sequence[str], first_column: int = 1) -> None:
     """A row of white-on-navy column headings."""
     for offset, label in enumerate(labels):
@@ -63,7 +68,8 @@ def answer(cell: Any, number_format: str = "@") -> None:
 
 def lines_needed(text: str, width_chars: float) -> int:
     """How many lines a wrapped text needs in a column this many characters wide."""
-    usable = max(width_chars * 1.05 - 1, 1)
+    # Arial 10 fits about 1.2 characters per unit of column width (units are digit widths).
+    usable = max(width_chars * 1.2 - 1, 1)
     return sum(max(1, math.ceil(len(part) / usable)) for part in str(text).split("\n"))
 
 

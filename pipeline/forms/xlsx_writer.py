@@ -15,7 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline.definitions import Question
 from pipeline.forms import xlsx_style as st
-from pipeline.forms.content import MARKING, FormContent
+from pipeline.forms.content import MARKING, FormContent, question_label
 from pipeline.forms.fields import (
     ACTION_HEADERS,
     ACTIONS_SHEET,
@@ -195,18 +195,11 @@ def _question_row(ws: Worksheet, row: int, question: Question, validations: _Val
         alignment=st.WRAP,
         border=st.BOX,
     )
-    text = question.text + ("" if question.required else " (optional)")
+    text = question_label(question)
     st.put(ws, f"B{row}", text, font=st.font(10), alignment=st.WRAP, border=st.BOX)
     cell = f"C{row}"
     st.answer(ws[cell], validations.apply(ws, cell, question, question.type))
-    st.put(
-        ws,
-        f"D{row}",
-        question.help,
-        font=st.font(8.5, colour=st.GREY),
-        alignment=st.WRAP,
-        border=st.BOX,
-    )
+    st.guidance(ws, f"D{row}", question.help)
     minimum = 60 if question.type == "text" else 18
     st.fit_row(
         ws,
@@ -248,7 +241,7 @@ def _cases_sheet(ws: Worksheet, content: FormContent, validations: _Validations)
     st.header(ws, head_row, CASE_HEADERS)
     for offset, question in enumerate(questions):
         column = get_column_letter(3 + offset)
-        text = f"{question.id} {question.text}" + ("" if question.required else " (optional)")
+        text = f"{question.id} {question_label(question)}"
         st.put(
             ws,
             f"{column}{text_row}",
@@ -258,16 +251,10 @@ def _cases_sheet(ws: Worksheet, content: FormContent, validations: _Validations)
             fill=st.LABEL_FILL,
             border=st.BOX,
         )
-        st.put(
-            ws,
-            f"{column}{help_row}",
-            question.help,
-            font=st.font(8.5, colour=st.GREY),
-            alignment=st.WRAP,
-            border=st.BOX,
-        )
+        st.guidance(ws, f"{column}{help_row}", question.help)
         st.header(ws, head_row, [question.id], first_column=3 + offset)
-    st.fit_row(ws, text_row, [(f"{q.id} {q.text}", CASE_QUESTION_WIDTH, 10) for q in questions])
+    texts = [(f"{q.id} {question_label(q)}", CASE_QUESTION_WIDTH, 10.0) for q in questions]
+    st.fit_row(ws, text_row, texts)
     st.fit_row(ws, help_row, [(q.help, CASE_QUESTION_WIDTH, 8.5) for q in questions])
     for index in range(1, content.audit.cases + 1):
         row = head_row + index

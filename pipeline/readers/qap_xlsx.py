@@ -93,6 +93,11 @@ def _find_header(ws: Worksheet, labels: Sequence[str]) -> tuple[int, dict[str, i
     return None
 
 
+def _rows_below(ws: Worksheet, head_row: int) -> range:
+    """Row numbers under a header, bounded so a padded sheet cannot make the reader crawl."""
+    return range(head_row + 1, min(ws.max_row, MAX_ROWS) + 1)
+
+
 class _SheetReader:
     """Reads each sheet of a qap form into one FormAnswers."""
 
@@ -105,20 +110,24 @@ class _SheetReader:
             self.found.note(f"{ws.title}!{cell.coordinate} holds a formula; its text was read")
         return cell_text(cell.value)
 
+    def _header(self, ws: Worksheet, labels: Sequence[str]) -> tuple[int, dict[str, int]] | None:
+        header = _find_header(ws, labels)
+        if header is None:
+            self.found.note(f"sheet {ws.title} has no {'/'.join(labels)} header row")
+        return header
+
     def return_sheet(self, ws: Worksheet) -> None:
         """Answers by the ID column; sign-off values to the right of their labels."""
-        header = _find_header(ws, RETURN_HEADERS[:3])
+        header = self._header(ws, RETURN_HEADERS[:3])
         if header is None:
-            self.found.note(f"sheet {ws.title} has no ID/Question/Answer header row")
             return
         head_row, columns = header
-        last = min(ws.max_row, MAX_ROWS)
-        for row in range(head_row + 1, last + 1):
+        for row in _rows_below(ws, head_row):
             qid = cell_text(ws.cell(row=row, column=columns["ID"]).value)
             if QUESTION_ID.match(qid):
                 self.found.add(Tag("q", qid), self._value(ws, row, columns["Answer"]))
         labels = {label: field for field, label in SIGN_OFF_LABELS.items()}
-        for cells in ws.iter_rows(min_row=head_row + 1, max_row=last):
+        for cells in ws.iter_rows(min_row=head_row + 1, max_row=min(ws.max_row, MAX_ROWS)):
             for cell in cells:
                 field = labels.get(cell_text(cell.value))
                 if field is not None and isinstance(cell.column, int):
@@ -127,14 +136,13 @@ class _SheetReader:
 
     def cases_sheet(self, ws: Worksheet) -> None:
         """One case a row under the Case / Case reference header; question ids head the columns."""
-        header = _find_header(ws, CASE_HEADERS)
+        header = self._header(ws, CASE_HEADERS)
         if header is None:
-            self.found.note(f"sheet {ws.title} has no Case/Case reference header row")
             return
         head_row, columns = header
         questions = {label: col for label, col in columns.items() if QUESTION_ID.match(label)}
         position = 0
-        for row in range(head_row + 1, min(ws.max_row, MAX_ROWS) + 1):
+        for row in _rows_below(ws, head_row):
             number = cell_text(ws.cell(row=row, column=columns["Case"]).value)
             if not number:
                 continue
@@ -147,12 +155,11 @@ class _SheetReader:
 
     def actions_sheet(self, ws: Worksheet) -> None:
         """Every non-empty row under the Action / Owner / Target date header."""
-        header = _find_header(ws, ACTION_HEADERS)
+        header = self._header(ws, ACTION_HEADERS)
         if header is None:
-            self.found.note(f"sheet {ws.title} has no Action/Owner/Target date header row")
             return
         head_row, columns = header
-        for row in range(head_row + 1, min(ws.max_row, MAX_ROWS) + 1):
+        for row in _rows_below(ws, head_row):
             for field, label in zip(ACTION_FIELDS, ACTION_HEADERS, strict=True):
                 value = self._value(ws, row, columns[label])
                 self.found.add(Tag("action", field, row - head_row), value)
