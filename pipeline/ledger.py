@@ -14,8 +14,8 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import asdict, dataclass, fields
+from typing import Any, TypeVar
 
 from pipeline.errors import WorkspaceError
 from pipeline.model import (
@@ -142,17 +142,24 @@ def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=True, separators=(",", ":"))
 
 
+T = TypeVar("T")
+
+
+def _build(cls: type[T], data: dict[str, Any]) -> T:
+    """A model record from its JSON: lists back to tuples; fields added since get their defaults."""
+    names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in names})
+
+
 def _answers(items: Iterable[dict[str, Any]]) -> tuple[Answer, ...]:
-    return tuple(Answer(**item) for item in items)
+    return tuple(_build(Answer, item) for item in items)
 
 
 def _decode_return(row: sqlite3.Row) -> AuditReturn:
-    ident = json.loads(row["identification"])
-    ident["tried"] = tuple(ident.get("tried", ()))
     return AuditReturn(
         audit_id=row["audit_id"],
         agency_key=row["agency_key"],
-        identification=Identification(**ident),
+        identification=_build(Identification, json.loads(row["identification"])),
         file_name=row["file_name"],
         style=row["style"],
         answers=_answers(json.loads(row["answers"])),
@@ -160,12 +167,12 @@ def _decode_return(row: sqlite3.Row) -> AuditReturn:
             CaseReturn(index=c["index"], ref=c["ref"], answers=_answers(c["answers"]))
             for c in json.loads(row["cases"])
         ),
-        actions=tuple(Action(**a) for a in json.loads(row["actions"])),
-        updates=tuple(RawUpdate(**u) for u in json.loads(row["updates"])),
+        actions=tuple(_build(Action, a) for a in json.loads(row["actions"])),
+        updates=tuple(_build(RawUpdate, u) for u in json.loads(row["updates"])),
         completed_by=row["completed_by"],
         role=row["role"],
         completed_on=row["completed_on"],
-        issues=tuple(ReturnIssue(**i) for i in json.loads(row["issues"])),
+        issues=tuple(_build(ReturnIssue, i) for i in json.loads(row["issues"])),
         kind=row["kind"],
     )
 

@@ -33,7 +33,9 @@ def sample_return(agency: str = "police", audit: str = "domestic-abuse-2026") ->
     return AuditReturn(
         audit_id=audit,
         agency_key=agency,
-        identification=Identification(audit, agency, "signed form", "valid", ("form identity",)),
+        identification=Identification(
+            audit, agency, "signed form", "valid", ("form identity",), ("labels disagree",)
+        ),
         file_name="DA audit – police.docx",
         style="qap-form",
         answers=(
