@@ -6,6 +6,7 @@ what was counted. Besides the ledger and the report, it is the one file that hol
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import textwrap
 from pathlib import Path
@@ -20,8 +21,14 @@ from pipeline.workspace import Workspace
 log = logging.getLogger(__name__)
 
 WIDTH = 88
+# identify's methods, in words an agency understands.
 _METHODS = {
-    "signature": "from the form's signed identity",
+    "coordinator": "placed by the Quality Assurance Coordinator",
+    "signed form": "from the form qap issued to your agency",
+    "labels": "from the audit and agency named on the form",
+    "questions": "from the questions answered",
+    "file name": "from the file name",
+    "form (signature failed)": "from the form's details (its signature did not match)",
 }
 
 
@@ -37,6 +44,13 @@ def receipt_path(workspace: Workspace, stored: StoredReturn) -> Path:
     )
 
 
+def _date(text: str) -> str:
+    try:
+        return f"{dt.date.fromisoformat(text):%d %B %Y}"
+    except ValueError:
+        return text
+
+
 def _wrap(text: str, indent: str, hang: str = "") -> list[str]:
     lines: list[str] = []
     for part in text.splitlines() or [""]:
@@ -50,7 +64,8 @@ def _answer_lines(answer: Answer | None, indent: str) -> list[str]:
     if answer is None or (answer.value is None and not answer.raw.strip()):
         return [f"{indent}Answer: (not answered)"]
     shown = answer.value if answer.value is not None else answer.raw
-    lines = _wrap(f"Answer: {shown}", indent)
+    # Continuation lines of a long answer sit under its first word, not under "Answer:".
+    lines = _wrap(f"Answer: {shown}", indent, " " * 8)
     if (
         answer.value is not None
         and answer.raw.strip()
@@ -77,10 +92,9 @@ def _questions(
             continue
         lines += ["", f"{indent}Section {section.id}: {section.title}"]
         for question in questions:
-            lines += _wrap(
-                f"{question.id}  {question.text}", indent + "  ", " " * (len(question.id) + 2)
-            )
-            lines += _answer_lines(by_qid.get(question.id), indent + "      ")
+            hang = " " * (len(question.id) + 2)
+            lines += _wrap(f"{question.id}  {question.text}", indent + "  ", hang)
+            lines += _answer_lines(by_qid.get(question.id), indent + "  " + hang)
     known = {q.id for q in audit.questions}
     extra = [a for a in answers if a.qid not in known]
     for answer in extra:

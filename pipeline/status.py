@@ -52,6 +52,7 @@ class AuditStatus:
             f"  Deadline {self.deadline:%d %b %Y} ({self.deadline_words()}); "
             f"{len(self.returned)} of {expected} agencies have returned.",
         ]
+        width = max((len(r.agency_name) for r in self.returned), default=0)
         for item in self.returned:
             issues = (
                 f"{item.issues} issue{'s' * (item.issues != 1)}" if item.issues else "no issues"
@@ -60,7 +61,7 @@ class AuditStatus:
                 f", {item.returns_received} returns received" if item.returns_received > 1 else ""
             )
             lines.append(
-                f"  returned     {item.agency_name:<50} {item.received_at.astimezone():%d %b %Y %H:%M}"
+                f"  returned     {item.agency_name:<{width}}  {item.received_at.astimezone():%d %b %Y %H:%M}"
                 f"  {issues}{again}"
             )
         for _key, name in self.outstanding:

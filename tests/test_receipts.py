@@ -35,10 +35,10 @@ def test_receipt_lists_every_answer_and_issue(workspace: Workspace) -> None:
     assert "Agency:        Northshire Constabulary" in text
     assert "Status:        Accepted with 1 issue\n" in text
     assert "  1. [question 1.2] 'lots' is not a number." in text
-    assert "        Answer: Yes\n        (as written on the form: y)" in text
-    assert "        Answer: lots\n        (qap could not read this as a valid answer)" in text
+    assert "\n         Answer: Yes\n         (as written on the form: y)\n" in text
+    assert "\n         Answer: lots\n         (qap could not read this as a valid answer)\n" in text
     assert "CASE 1 (reference REF-1)" in text
-    assert "    2.1  Is the father's name recorded?\n        Answer: No" in text
+    assert "    2.1  Is the father's name recorded?\n         Answer: No\n" in text
     assert "(as written on the form: The father" not in text
     # Unanswered questions are listed too, so the agency sees what was missed.
     assert text.count("Answer: (not answered)") == len(catalogue.get("fathers-2026").questions) - 4
