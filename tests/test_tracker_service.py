@@ -15,7 +15,8 @@ from openpyxl.styles import PatternFill
 from pipeline.errors import TrackerError
 from pipeline.model import RawUpdate
 from pipeline.tracker import service
-from pipeline.tracker.service import apply_returns, tracker_items
+from pipeline.tracker.plan import tracker_items
+from pipeline.tracker.service import apply_returns
 from pipeline.workspace import Workspace
 from tests.tracker_helpers import TODAY, police_and_health, sheet_xml, stored_return, stored_update
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.tracker.service import TrackerResult, read_tracker_items, update_tracker
+from pipeline.tracker.plan import read_tracker_items
+from pipeline.tracker.service import TrackerResult, update_tracker
 
 __all__ = ["TrackerResult", "read_tracker_items", "update_tracker"]

@@ -5,21 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.definitions import Catalogue, load_catalogue
 from pipeline.errors import TrackerBusy, TrackerError
-from pipeline.model import StoredReturn, TrackerItem
+from pipeline.model import StoredReturn
 from pipeline.tracker.columns import KEYS, QAP_SHEETS, TRACKER_SHEET
-from pipeline.tracker.items import action_rows, assign_hand_refs, combine, lead_keys, update_rows
-from pipeline.tracker.merge import MergeResult, merge
+from pipeline.tracker.merge import MergeResult
 from pipeline.tracker.package import dropped_features, fingerprint, owner_files
-from pipeline.tracker.rag import RagRule
-from pipeline.tracker.records import LogEntry, SheetRow
+from pipeline.tracker.plan import Context, ledger_returns, load_book, make_context, plan_merge
+from pipeline.tracker.records import LogEntry
 from pipeline.tracker.registry import Registry, open_registry
 from pipeline.tracker.safe import (
     ChangedMeanwhile,
@@ -64,82 +61,6 @@ class TrackerResult:
 
 
 @dataclass(frozen=True)
-class _Context:
-    workspace: Workspace
-    catalogue: Catalogue
-    today: dt.date
-    now: dt.datetime
-    rule: RagRule
-
-
-def _context(workspace: Workspace, today: dt.date | None) -> _Context:
-    partnership = workspace.partnership()
-    now = dt.datetime.now().replace(microsecond=0)
-    return _Context(
-        workspace,
-        load_catalogue(workspace.audits_dir, partnership),
-        today or now.date(),
-        now,
-        RagRule.from_settings(partnership.settings),
-    )
-
-
-def _load(path: Path | None) -> Workbook:
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    from pipeline.tracker.workbook import load_workbook
-
-    try:
-        return load_workbook(path)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        assert path is not None
-        raise TrackerError(
-            f"The tracker {path} cannot be opened ({type(exc).__name__}), so qap left it as it "
-            f"is. Restore the latest copy from {path.stem}-backups/ or move it aside so qap "
-            "makes a new one, then run `qap tracker` again."
-        ) from None
-
-
-def _plan(
-    ctx: _Context,
-    registry: Registry,
-    book: Workbook,
-    returns: Sequence[StoredReturn],
-    updates: Sequence[StoredReturn],
-    fresh: bool,
-) -> tuple[MergeResult, list[LogEntry]]:
-    """Merge qap's rows into the book's Tracker sheet (in memory); notices not yet logged."""
-    from pipeline.tracker.workbook import column_map, read_rows
-
-    partnership = ctx.workspace.partnership()
-    sheet = book[TRACKER_SHEET]
-    columns = column_map(sheet)
-    rows, next_row = read_rows(sheet, columns)
-    assigned = assign_hand_refs(rows, ctx.catalogue, partnership, registry)
-    actions = action_rows(returns, ctx.catalogue, partnership, registry)
-    with_refs = [
-        SheetRow(r.row, {**r.values, "ref": assigned[r.row]}) if r.row in assigned else r
-        for r in rows
-    ]
-    changes, notices = update_rows(updates, lead_keys(with_refs, actions, partnership))
-    result = merge(
-        rows,
-        combine(actions, changes),
-        {} if fresh else registry.state(),
-        today=ctx.today,
-        rule=ctx.rule,
-        assigned=assigned,
-        gone_noted=frozenset() if fresh else registry.gone_noted(),
-        next_row=next_row,
-    )
-    known = {(e.ref, e.column, e.change, e.detail, e.source) for e in registry.log_entries()}
-    fresh_notices = [
-        n for n in notices if (n.ref, n.column, n.change, n.detail, n.source) not in known
-    ]
-    return result, fresh_notices
-
-
-@dataclass(frozen=True)
 class _Figures:
     """What the rebuilt sheets show, apart from today's date."""
 
@@ -151,7 +72,7 @@ class _Figures:
         return hashlib.sha256(repr(self).encode()).hexdigest()
 
 
-def _figures(ctx: _Context, result: MergeResult, returns: Sequence[StoredReturn]) -> _Figures:
+def _figures(ctx: Context, result: MergeResult, returns: Sequence[StoredReturn]) -> _Figures:
     partnership = ctx.workspace.partnership()
     return _Figures(
         tuple(counts_by(result.rows, agency_label(partnership))),
@@ -161,7 +82,7 @@ def _figures(ctx: _Context, result: MergeResult, returns: Sequence[StoredReturn]
 
 
 def _render(
-    ctx: _Context,
+    ctx: Context,
     registry: Registry,
     book: Workbook,
     result: MergeResult,
@@ -237,6 +158,13 @@ def _deferred_message(
             "automatically the next time qap runs with the workbook closed: close it and run "
             f"`qap tracker`. (If nobody has it open, {owners[0].name} was left by a crash; delete it.)"
         )
+    if not dropped:
+        return (
+            f"{path.name} could not be replaced (the system refused; it may be open on another "
+            f"computer), so qap did not change it. The update was written to {pending.name} beside "
+            "it and will be applied the next time qap runs: close the workbook everywhere and run "
+            "`qap tracker`."
+        )
     return (
         f"{path.name} holds {'; '.join(dropped)}, which qap's spreadsheet writer would drop, so qap "
         f"kept {path.name} exactly as it is and wrote the update to {pending.name} beside it. Move "
@@ -255,6 +183,21 @@ def _summary_message(path: Path, result: MergeResult, backup: Path | None) -> st
     return text + (f". Backup: {backup}" if backup else "")
 
 
+def _deferred(
+    pending: Path, result: MergeResult, message: str, entries: Sequence[LogEntry]
+) -> TrackerResult:
+    return TrackerResult(
+        pending,
+        written=False,
+        deferred=True,
+        added=result.added,
+        updated=result.updated,
+        conflicts=result.conflicts,
+        message=message,
+        changes=tuple(entries),
+    )
+
+
 def apply_returns(
     workspace: Workspace,
     returns: Sequence[StoredReturn],
@@ -263,7 +206,7 @@ def apply_returns(
     today: dt.date | None = None,
 ) -> TrackerResult:
     """Bring the tracker up to date with these returns and progress updates, safely."""
-    ctx = _context(workspace, today)
+    ctx = make_context(workspace, today)
     path = workspace.tracker_path()
     pending = pending_path(path)
     with open_registry(workspace) as registry:
@@ -271,9 +214,9 @@ def apply_returns(
             before = fingerprint(path)
             fresh = before is None
             owners = owner_files(path)
-            book = _load(None if fresh else path)
+            book = load_book(None if fresh else path)
             dropped = [] if fresh else dropped_features(path)
-            result, notices = _plan(ctx, registry, book, returns, updates, fresh)
+            result, notices = plan_merge(ctx, registry, book, returns, updates, fresh)
             entries = _stamp([*notices, *result.log], ctx.now)
             figures = _figures(ctx, result, returns)
             quiet = not (result.writes or entries or owners or dropped or pending.exists())
@@ -291,17 +234,7 @@ def apply_returns(
                     path.name,
                     "open" if owners else "would drop parts",
                 )
-                return TrackerResult(
-                    pending,
-                    False,
-                    True,
-                    result.added,
-                    result.updated,
-                    result.conflicts,
-                    None,
-                    message,
-                    tuple(entries),
-                )
+                return _deferred(pending, result, message, entries)
             try:
                 saved = install(temp, path, before, ctx.now)
             except ChangedMeanwhile:
@@ -310,18 +243,8 @@ def apply_returns(
                 continue
             except OpenElsewhere:
                 park(temp, pending)
-                message = _deferred_message(path, pending, owner_files(path) or [path], [])
-                return TrackerResult(
-                    pending,
-                    False,
-                    True,
-                    result.added,
-                    result.updated,
-                    result.conflicts,
-                    None,
-                    message,
-                    tuple(entries),
-                )
+                message = _deferred_message(path, pending, owner_files(path), [])
+                return _deferred(pending, result, message, entries)
             if fresh:
                 registry.forget_cells()
             registry.commit_write(
@@ -345,13 +268,6 @@ def apply_returns(
     )
 
 
-def _ledger(workspace: Workspace) -> tuple[list[StoredReturn], list[StoredReturn]]:
-    from pipeline.ledger import open_ledger
-
-    with open_ledger(workspace) as ledger:
-        return ledger.current_returns(), ledger.update_returns()
-
-
 def update_tracker(workspace: Workspace, *, today: dt.date | None = None) -> TrackerResult:
     """Update outbox/tracker.xlsx from the ledger.
 
@@ -359,49 +275,8 @@ def update_tracker(workspace: Workspace, *, today: dt.date | None = None) -> Tra
     it (tracker.pending.xlsx) and TrackerBusy is raised with that message, so intake retries on
     its next run and applies it then.
     """
-    returns, updates = _ledger(workspace)
+    returns, updates = ledger_returns(workspace)
     result = apply_returns(workspace, returns, updates, today=today)
     if result.deferred:
         raise TrackerBusy(result.message)
     return result
-
-
-def tracker_items(
-    workspace: Workspace,
-    returns: Sequence[StoredReturn],
-    updates: Sequence[StoredReturn],
-    *,
-    audit_id: str | None = None,
-    today: dt.date | None = None,
-) -> tuple[TrackerItem, ...]:
-    """The tracker's rows as they stand once these returns are merged in (nothing is written)."""
-    ctx = _context(workspace, today)
-    path = workspace.tracker_path()
-    with open_registry(workspace) as registry:
-        fresh = not path.exists()
-        book = _load(None if fresh else path)
-        result, _ = _plan(ctx, registry, book, returns, updates, fresh)
-    return tuple(
-        TrackerItem(
-            ref=r.get("ref"),
-            audit_id=r.get("audit"),
-            source=r.get("source"),
-            theme=r.get("theme"),
-            text=r.get("text"),
-            lead_agency=r.get("lead_agency"),
-            owner=r.get("owner"),
-            target_date=r.get("revised_target") or r.get("target") or None,
-            status=r.get("status"),
-            rag=r.get("rag"),
-        )
-        for r in result.rows
-        if r.get("ref") and (audit_id is None or r.get("audit") == audit_id)
-    )
-
-
-def read_tracker_items(
-    workspace: Workspace, audit_id: str | None = None
-) -> tuple[TrackerItem, ...]:
-    """The tracker's items (the group's edits included), optionally for one audit only."""
-    returns, updates = _ledger(workspace)
-    return tracker_items(workspace, returns, updates, audit_id=audit_id)

@@ -213,7 +213,7 @@ def write_update_forms(
 
     Returns the paths written; none when the agency has no open actions.
     """
-    from pipeline.tracker.service import read_tracker_items
+    from pipeline.tracker.plan import read_tracker_items
 
     partnership = workspace.partnership()
     agency = partnership.agency(agency_key)

@@ -1,0 +1,153 @@
+"""What the tracker would be: the group's workbook read, qap's rows derived, the two merged."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipeline.definitions import Catalogue, load_catalogue
+from pipeline.errors import TrackerError
+from pipeline.model import StoredReturn, TrackerItem
+from pipeline.tracker.columns import TRACKER_SHEET
+from pipeline.tracker.items import action_rows, assign_hand_refs, combine, lead_keys, update_rows
+from pipeline.tracker.merge import MergeResult, merge
+from pipeline.tracker.rag import RagRule
+from pipeline.tracker.records import LogEntry, SheetRow
+from pipeline.tracker.registry import Registry, open_registry
+from pipeline.workspace import Workspace
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+
+
+@dataclass(frozen=True)
+class Context:
+    """What one tracker run works with: the workspace, its audits, today, and the RAG rule."""
+
+    workspace: Workspace
+    catalogue: Catalogue
+    today: dt.date
+    now: dt.datetime
+    rule: RagRule
+
+
+def make_context(workspace: Workspace, today: dt.date | None) -> Context:
+    """The context of a run; `today` fixed by tests, else the real date."""
+    partnership = workspace.partnership()
+    now = dt.datetime.now().replace(microsecond=0)
+    return Context(
+        workspace,
+        load_catalogue(workspace.audits_dir, partnership),
+        today or now.date(),
+        now,
+        RagRule.from_settings(partnership.settings),
+    )
+
+
+def load_book(path: Path | None) -> Workbook:
+    """The workbook, or a new one; an unreadable file is a TrackerError and left untouched."""
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    from pipeline.tracker.workbook import load_workbook
+
+    try:
+        return load_workbook(path)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        assert path is not None
+        raise TrackerError(
+            f"The tracker {path} cannot be opened ({type(exc).__name__}), so qap left it as it "
+            f"is. Restore the latest copy from {path.stem}-backups/ or move it aside so qap "
+            "makes a new one, then run `qap tracker` again."
+        ) from None
+
+
+def plan_merge(
+    ctx: Context,
+    registry: Registry,
+    book: Workbook,
+    returns: Sequence[StoredReturn],
+    updates: Sequence[StoredReturn],
+    fresh: bool,
+) -> tuple[MergeResult, list[LogEntry]]:
+    """Merge qap's rows into the book's Tracker sheet (in memory); notices not yet logged."""
+    from pipeline.tracker.workbook import column_map, read_rows
+
+    partnership = ctx.workspace.partnership()
+    sheet = book[TRACKER_SHEET]
+    columns = column_map(sheet)
+    rows, next_row = read_rows(sheet, columns)
+    assigned = assign_hand_refs(rows, ctx.catalogue, partnership, registry)
+    actions = action_rows(returns, ctx.catalogue, partnership, registry)
+    with_refs = [
+        SheetRow(r.row, {**r.values, "ref": assigned[r.row]}) if r.row in assigned else r
+        for r in rows
+    ]
+    changes, notices = update_rows(updates, lead_keys(with_refs, actions, partnership))
+    result = merge(
+        rows,
+        combine(actions, changes),
+        {} if fresh else registry.state(),
+        today=ctx.today,
+        rule=ctx.rule,
+        assigned=assigned,
+        gone_noted=frozenset() if fresh else registry.gone_noted(),
+        next_row=next_row,
+    )
+    known = {(e.ref, e.column, e.change, e.detail, e.source) for e in registry.log_entries()}
+    fresh_notices = [
+        n for n in notices if (n.ref, n.column, n.change, n.detail, n.source) not in known
+    ]
+    return result, fresh_notices
+
+
+def ledger_returns(workspace: Workspace) -> tuple[list[StoredReturn], list[StoredReturn]]:
+    """Current returns and progress updates (oldest first) from the workspace's ledger."""
+    from pipeline.ledger import open_ledger
+
+    with open_ledger(workspace) as ledger:
+        return ledger.current_returns(), ledger.update_returns()
+
+
+def tracker_items(
+    workspace: Workspace,
+    returns: Sequence[StoredReturn],
+    updates: Sequence[StoredReturn],
+    *,
+    audit_id: str | None = None,
+    today: dt.date | None = None,
+) -> tuple[TrackerItem, ...]:
+    """The tracker's rows as they stand once these returns are merged in (nothing is written)."""
+    ctx = make_context(workspace, today)
+    path = workspace.tracker_path()
+    with open_registry(workspace) as registry:
+        fresh = not path.exists()
+        book = load_book(None if fresh else path)
+        result, _ = plan_merge(ctx, registry, book, returns, updates, fresh)
+    return tuple(
+        TrackerItem(
+            ref=r.get("ref"),
+            audit_id=r.get("audit"),
+            source=r.get("source"),
+            theme=r.get("theme"),
+            text=r.get("text"),
+            lead_agency=r.get("lead_agency"),
+            owner=r.get("owner"),
+            target_date=r.get("revised_target") or r.get("target") or None,
+            status=r.get("status"),
+            rag=r.get("rag"),
+        )
+        for r in result.rows
+        if r.get("ref") and (audit_id is None or r.get("audit") == audit_id)
+    )
+
+
+def read_tracker_items(
+    workspace: Workspace, audit_id: str | None = None
+) -> tuple[TrackerItem, ...]:
+    """The tracker's items (the group's edits included), optionally for one audit only."""
+    returns, updates = ledger_returns(workspace)
+    return tracker_items(workspace, returns, updates, audit_id=audit_id)
