@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from dataclasses import replace
 from pathlib import Path
 
 from pipeline.config import Partnership, load_partnership
@@ -62,6 +63,28 @@ def _answer(question: Question, rng: random.Random, text: str) -> str | None:
     return text
 
 
+def substitute(returns: list[StoredReturn], old: str, new: str) -> list[StoredReturn]:
+    """The same returns with every answer `old` replaced by `new`."""
+
+    def swap(answers: tuple[Answer, ...]) -> tuple[Answer, ...]:
+        return tuple(replace(a, value=new, raw=new) if a.value == old else a for a in answers)
+
+    return [
+        replace(
+            s,
+            data=replace(
+                s.data,
+                answers=swap(s.data.answers),
+                cases=tuple(replace(c, answers=swap(c.answers)) for c in s.data.cases),
+                actions=tuple(
+                    replace(a, action=new) if a.action == old else a for a in s.data.actions
+                ),
+            ),
+        )
+        for s in returns
+    ]
+
+
 def synthetic_returns(
     audit: AuditDefinition,
     *,
@@ -77,9 +100,9 @@ def synthetic_returns(
     for number, key in enumerate(agencies if agencies is not None else audit.agencies):
 
         def text(label: str, number: int = number, key: str = key) -> str:
-            if number == tricky_agency:
-                return TRICKY
-            return f"{rng.choice(SENTENCES)} ({key}, {label})"
+            # Always draw, so the tricky agency does not change the other answers' random stream.
+            sentence = f"{rng.choice(SENTENCES)} ({key}, {label})"
+            return TRICKY if number == tricky_agency else sentence
 
         answers = tuple(
             Answer(q.id, value, value or "")

@@ -14,10 +14,16 @@ def finish(document: Any, context: dict[str, Any], alts: dict[str, str], marker:
     """Fill the contents list, describe the charts, ask Word to update fields, set the properties."""
     _contents(document, marker)
     _fit_tables(document)
-    for doc_pr in document.element.body.iter(qn("wp:docPr")):
-        alt = alts.get(doc_pr.get("name", ""))
+    for inline in document.element.body.iter(qn("wp:inline")):
+        picture = next(inline.iter(qn("pic:cNvPr")), None)
+        doc_pr = inline.find(qn("wp:docPr"))
+        if picture is None or doc_pr is None:
+            continue
+        alt = alts.get(picture.get("name", ""))
         if alt:
+            # Screen readers read docPr's description; the chart's figures are in the table too.
             doc_pr.set("descr", alt)
+            picture.set("descr", alt)
     settings = document.settings.element
     if settings.find(qn("w:updateFields")) is None:
         # Word then recomputes the contents' page numbers on opening; LibreOffice does so anyway.

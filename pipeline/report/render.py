@@ -160,15 +160,29 @@ def _syntax(path: Path, exc: Exception) -> TemplateError:
     )
 
 
-def _with_images(value: Any, template: Any, chart_dir: Path, alts: dict[str, str]) -> Any:
-    """A copy of the context with each chart replaced by its image, drawn or taken from the cache."""
-    from docx.shared import Mm
-    from docxtpl import InlineImage
+class _Chart:
+    """A chart in the context: drawn (or taken from the cache) only when the template prints it."""
 
+    def __init__(
+        self, spec: ChartSpec, template: Any, chart_dir: Path, alts: dict[str, str]
+    ) -> None:
+        self.spec, self.template, self.chart_dir, self.alts = spec, template, chart_dir, alts
+
+    def __html__(self) -> str:
+        from docx.shared import Mm
+        from docxtpl import InlineImage
+
+        png = chart_png(self.spec, self.chart_dir)
+        self.alts[png.name] = self.spec.alt
+        return str(InlineImage(self.template, str(png), width=Mm(CHART_WIDTH_MM)).__html__())
+
+    __str__ = __html__
+
+
+def _with_images(value: Any, template: Any, chart_dir: Path, alts: dict[str, str]) -> Any:
+    """A copy of the context with each chart spec replaced by a chart the template can print."""
     if isinstance(value, ChartSpec):
-        png = chart_png(value, chart_dir)
-        alts[png.name] = value.alt
-        return InlineImage(template, str(png), width=Mm(CHART_WIDTH_MM))
+        return _Chart(value, template, chart_dir, alts)
     if isinstance(value, dict):
         return {k: _with_images(v, template, chart_dir, alts) for k, v in value.items()}
     if isinstance(value, list):
