@@ -194,13 +194,23 @@ def _check_override(ctx: Context, audit_id: str | None, agency_key: str | None) 
         )
 
 
+def _arrived_as(ctx: Context, ledger: Ledger, path: Path) -> str | None:
+    """The name a file in archive or quarantine first arrived under, so receipts show it."""
+    try:
+        stored = path.resolve().relative_to(ctx.workspace.root).as_posix()
+    except ValueError:
+        return None
+    record = ledger.file_stored_at(stored)
+    return record.original_name if record else None
+
+
 def _process_one(
     ctx: Context, ledger: Ledger, path: Path, audit_id: str | None, agency_key: str | None
 ) -> Outcome | None:
     if path.resolve().parent == ctx.workspace.inbox.resolve():
         # Already in the inbox: take it from there so no scan picks it up again.
         return process_path(ctx, ledger, path, audit_id=audit_id, agency_key=agency_key)
-    claimed = claim_copy(ctx.workspace, path, utc_now())
+    claimed = claim_copy(ctx.workspace, path, utc_now(), _arrived_as(ctx, ledger, path))
     checkpoint("after-claim")
     return process_claimed(ctx, ledger, claimed, audit_id=audit_id, agency_key=agency_key)
 

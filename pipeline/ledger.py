@@ -312,6 +312,13 @@ class Ledger:
         row = self._conn.execute("SELECT * FROM files WHERE token=?", (token,)).fetchone()
         return _file_record(row) if row else None
 
+    def file_stored_at(self, stored_path: str) -> FileRecord | None:
+        """The file kept at this workspace-relative path, or None."""
+        row = self._conn.execute(
+            "SELECT * FROM files WHERE stored_path=? ORDER BY id LIMIT 1", (stored_path,)
+        ).fetchone()
+        return _file_record(row) if row else None
+
     def accepted_file(self, sha256: str) -> FileRecord | None:
         """The first accepted file with these bytes, or None (quarantined bytes may be retried)."""
         row = self._conn.execute(

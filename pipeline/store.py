@@ -83,23 +83,29 @@ def claim(workspace: Workspace, source: Path, now: dt.datetime) -> Claimed | Non
     return Claimed(token, target, source.name, now)
 
 
-def claim_copy(workspace: Workspace, source: Path, now: dt.datetime) -> Claimed:
-    """Copy a file from outside the inbox into its own processing folder; the source is untouched."""
+def claim_copy(
+    workspace: Workspace, source: Path, now: dt.datetime, name: str | None = None
+) -> Claimed:
+    """Copy a file from outside the inbox into its own processing folder; the source is untouched.
+
+    `name` is the name it arrived under, when that differs from the source's (a quarantined file).
+    """
+    name = name or source.name
     token = new_token(now)
     folder = workspace.processing / token
     _private_dir(folder)
     # Copied under a partial name first, so a crash mid-copy never looks like a whole file.
-    partial = folder / f"{PARTIAL}{source.name}"
+    partial = folder / f"{PARTIAL}{name}"
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as out, source.open("rb") as src:
         while chunk := src.read(_CHUNK):
             out.write(chunk)
         out.flush()
         os.fsync(out.fileno())
-    target = folder / source.name
+    target = folder / name
     os.replace(partial, target)
     _fsync_dir(folder)
-    return Claimed(token, target, source.name, now)
+    return Claimed(token, target, name, now)
 
 
 def claimed_files(workspace: Workspace) -> list[Claimed]:
@@ -246,7 +252,7 @@ def quarantine_note(
         "Why:",
         f"  {reason}",
         "",
-        "What to tell the agency:",
+        "What to do:",
         f"  {advice or 'Please check the file and send the return again.'}",
     ]
     if tried:

@@ -99,3 +99,19 @@ def record_return(
         stored = ledger.return_for_file(record.file_id)
     assert stored is not None
     return stored
+
+
+def unplaceable_docx(path: Path) -> Path:
+    """A Word file answering two fathers-2026 questions, naming no audit and no agency."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Our notes")
+    table = document.add_table(rows=2, cols=2)
+    table.cell(0, 0).text = "Is the father's name recorded?"
+    table.cell(0, 1).text = "Yes"
+    table.cell(1, 0).text = "Was the father seen by your agency?"
+    table.cell(1, 1).text = "No"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document.save(str(path))
+    return path

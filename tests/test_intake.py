@@ -16,7 +16,7 @@ from pipeline.intake import ingest_files, process_file, run_inbox
 from pipeline.ledger import ACCEPTED, DUPLICATE, QUARANTINED, open_ledger
 from pipeline.store import sha256_of
 from pipeline.workspace import Workspace
-from tests.intake_helpers import filled_return, kept_files, make_fast, pdf_bytes
+from tests.intake_helpers import filled_return, kept_files, make_fast, pdf_bytes, unplaceable_docx
 
 IGNORED = ["~$return.docx", "~WRL0001.tmp", "upload.tmp", ".~lock.return.docx#", "._return.docx"]
 
@@ -37,7 +37,7 @@ def test_a_pdf_is_quarantined_with_a_note(fast: Workspace) -> None:
     assert kept.parent == fast.quarantine
     note = Path(f"{kept}.txt").read_text(encoding="utf-8-sig")
     assert "Why:" in note and "PDF" in note
-    assert "What to tell the agency:" in note
+    assert "What to do:" in note
     assert list(fast.inbox.iterdir()) == []
     assert list(fast.processing.iterdir()) == []
     with open_ledger(fast) as ledger:
@@ -154,3 +154,40 @@ def test_ingest_cli_refuses_an_unknown_agency(
         "housing, adult-mental-health.\n"
     ) or result.output.startswith(f"Error: There is no agency 'nobody' in {fast.config_path}.")
     assert kept_files(fast) == []
+
+
+def test_unplaceable_return_is_quarantined_then_placed_by_the_coordinator(
+    fast: Workspace, runner: CliRunner
+) -> None:
+    unplaceable_docx(fast.inbox / "notes.docx")
+    [outcome] = run_inbox(fast).outcomes
+    assert outcome.outcome == QUARANTINED
+    kept = fast.root / outcome.stored_path
+    note = Path(f"{kept}.txt").read_text(encoding="utf-8-sig")
+    assert "What qap tried:\n  - " in note
+    result = runner.invoke(
+        cli,
+        [
+            "ingest",
+            "--audit",
+            "fathers-2026",
+            "--agency",
+            "probation",
+            str(kept),
+            "--workspace",
+            str(fast.root),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("[1/1] notes.docx: accepted with ")
+    assert (
+        "(fathers-2026, probation); receipt outbox/receipts/fathers-2026/probation-"
+        in result.output
+    )
+    assert kept.is_file(), "the quarantined original stays where it is"
+    with open_ledger(fast) as ledger:
+        [current] = ledger.current_returns("fathers-2026")
+        files = ledger.files()
+    assert current.data.identification.method == "coordinator"
+    assert current.data.file_name == "notes.docx"
+    assert [f.outcome for f in files] == [QUARANTINED, ACCEPTED]

@@ -119,7 +119,7 @@ def test_quarantine_note_says_why_and_what_to_do(workspace: Workspace) -> None:
     write_note(path, text)
     written = path.read_text(encoding="utf-8-sig")
     assert "Why:\n  The file is password-protected." in written
-    assert "What to tell the agency:\n  Ask the agency to remove the password" in written
+    assert "What to do:\n  Ask the agency to remove the password" in written
     assert "  - form identity: none" in written
     assert 'qap ingest --audit AUDIT-ID --agency AGENCY-KEY "quarantine/20261001' in written
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
