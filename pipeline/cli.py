@@ -372,6 +372,25 @@ def report(ctx: click.Context, audit_id: str, pdf: bool, workspace_dir: str | No
         click.echo(f"PDF: {result.pdf_path}")
 
 
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object, for scripts.")
+@workspace_option
+@click.pass_context
+def validate(ctx: click.Context, file: Path, as_json: bool, workspace_dir: str | None) -> None:
+    """Show what qap would read from FILE (identity, answers, cases, actions, issues); store nothing."""
+    import json
+
+    from pipeline.inspect import ACCEPTED_OUTCOMES, inspect_file, render_inspection
+
+    result = inspect_file(_workspace(ctx, workspace_dir), file)
+    click.echo(
+        json.dumps(result, ensure_ascii=False, indent=2) if as_json else render_inspection(result)
+    )
+    if result["outcome"] not in ACCEPTED_OUTCOMES:
+        ctx.exit(1)
+
+
 def main() -> None:
     """Entry point of the `qap` console script."""
     cli(obj={})
