@@ -184,9 +184,9 @@ class Registry:
             self.conn.execute("UPDATE refs SET gone_noted = 0")
 
     def log_entries(self, limit: int = 5000) -> list[LogEntry]:
-        """The newest log lines first."""
+        """The newest runs first, each run's lines in the order they happened."""
         rows = self.conn.execute(
-            "SELECT at, ref, col, change, detail, source FROM log ORDER BY id DESC LIMIT ?",
+            "SELECT at, ref, col, change, detail, source FROM log ORDER BY at DESC, id LIMIT ?",
             (limit,),
         )
         return [

@@ -100,7 +100,7 @@ def _render(
     title = partnership.short_name or partnership.name
     build_summary(book, title, ctx.today, figures.by_agency, figures.by_audit)
     build_returns(book, figures.grid, ctx.today)
-    build_log(book, [*reversed(entries), *registry.log_entries()])
+    build_log(book, [*entries, *registry.log_entries()])
     book.active = book.sheetnames.index(TRACKER_SHEET)
 
 

@@ -32,12 +32,12 @@ STATE_FILLS = {
     NOT_ASKED: ("F2F3F4", "7F8C8D"),
 }
 LOG_HEADERS = (
-    ("When", 18),
+    ("When", 17),
     ("Ref", 15),
     ("Column", 20),
     ("What happened", 22),
     ("Details", 70),
-    ("From return", 36),
+    ("From return", 46),
 )
 
 
@@ -228,7 +228,7 @@ def build_log(book: Workbook, entries: Sequence[LogEntry]) -> None:
     for number, (_, width) in enumerate(LOG_HEADERS, start=1):
         sheet.column_dimensions[get_column_letter(number)].width = width
     for row, entry in enumerate(entries, start=2):
-        when = entry.at.replace("T", " ")
+        when = f"{dt.datetime.fromisoformat(entry.at):%d/%m/%Y %H:%M}" if entry.at else ""
         for column, value in enumerate(
             (when, entry.ref, entry.column, entry.change, entry.detail, entry.source), start=1
         ):
