@@ -107,7 +107,14 @@ def shade_cell(cell: Any, fill: str) -> None:
     tc_pr = cell._tc.get_or_add_tcPr()
     for old in tc_pr.findall(qn("w:shd")):
         tc_pr.remove(old)
-    tc_pr.append(_el("w:shd", val="clear", color="auto", fill=fill))
+    after = ("w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark")
+    tc_pr.insert_element_before(_el("w:shd", val="clear", color="auto", fill=fill), *after)
+
+
+# Word rejects a file whose table properties are out of schema order, so new ones go before
+# whichever of these follow them.
+_AFTER_BORDERS = ("w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption")
+_AFTER_MARGINS = ("w:tblLook", "w:tblCaption", "w:tblDescription", "w:tblPrChange")
 
 
 def set_cell_margins(table: Any, top: int, side: int) -> None:
@@ -116,7 +123,7 @@ def set_cell_margins(table: Any, top: int, side: int) -> None:
     margins = _el("w:tblCellMar")
     for edge, width in (("top", top), ("left", side), ("bottom", top), ("right", side)):
         _sub(margins, f"w:{edge}", w=str(width), type="dxa")
-    tbl_pr.append(margins)
+    tbl_pr.insert_element_before(margins, *_AFTER_MARGINS)
 
 
 def set_table_borders(table: Any, colour: str, size: int = 4) -> None:
@@ -127,7 +134,7 @@ def set_table_borders(table: Any, colour: str, size: int = 4) -> None:
     borders = _el("w:tblBorders")
     for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
         _sub(borders, f"w:{edge}", val="single", sz=str(size), space="0", color=colour)
-    tbl_pr.append(borders)
+    tbl_pr.insert_element_before(borders, *_AFTER_BORDERS)
 
 
 def repeat_header(row: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -355,4 +356,6 @@ def _properties(document: Any, content: FormContent, tags: list[str]) -> None:
     core.author = content.short_name
     core.keywords = MARKING
     core.comments = content.version_text
+    core.last_modified_by = content.short_name
+    core.created = core.modified = dt.datetime.now(dt.UTC).replace(microsecond=0)
     add_identity_property(document, encode_identity(content.identity), tags)

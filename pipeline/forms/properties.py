@@ -44,3 +44,7 @@ def add_identity_property(document: Any, encoded_identity: str, tags: list[str])
         package,
     )
     package.relate_to(part, RT.CUSTOM_PROPERTIES)
+    # python-docx's template carries a thumbnail of an empty page; file browsers would show it.
+    for rel_id, rel in list(package.rels.items()):
+        if rel.reltype == RT.THUMBNAIL:
+            del package.rels[rel_id]
