@@ -86,26 +86,6 @@ CREATE TABLE IF NOT EXISTS dirty (audit_id TEXT PRIMARY KEY);
 
 
 @dataclass(frozen=True)
-class FileRecord:
-    """A file that entered the inbox: what it was, what happened to it and where it is kept."""
-
-    file_id: int
-    token: str
-    sha256: str
-    original_name: str
-    received_at: dt.datetime
-    size: int
-    outcome: str
-    stored_path: str
-    reason: str = ""
-    advice: str = ""
-    messages: tuple[str, ...] = ()
-    placed: bool = False
-    audit_id: str | None = None
-    agency_key: str | None = None
-
-
-@dataclass(frozen=True)
 class NewFile:
     """What intake knows about a file before the ledger records it."""
 
@@ -121,6 +101,14 @@ class NewFile:
     messages: tuple[str, ...] = ()
     audit_id: str | None = None
     agency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class FileRecord(NewFile):
+    """A file that entered the inbox: what it was, what happened to it and where it is kept."""
+
+    file_id: int = 0
+    placed: bool = False
 
 
 def utc_now() -> dt.datetime:
