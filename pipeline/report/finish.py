@@ -114,10 +114,16 @@ def _contents(document: Any, marker: str) -> None:
     if holder is None:
         return
     after = paragraphs[paragraphs.index(holder) + 1 :]
-    styles = {s.name for s in document.styles}
-    for number, paragraph in enumerate(
-        p for p in after if p.style.name in CONTENTS_LEVELS and p.text.strip()
-    ):
+    # Style names by id, read once: asking each paragraph for its style is slow on long reports.
+    names = {s.style_id: s.name for s in document.styles}
+    styles = set(names.values())
+
+    def level(paragraph: Any) -> str:
+        p_pr = paragraph._p.pPr
+        p_style = p_pr.pStyle if p_pr is not None else None
+        return CONTENTS_LEVELS.get(names.get(p_style.val, ""), "") if p_style is not None else ""
+
+    for number, paragraph in enumerate(p for p in after if level(p) and p.text.strip()):
         name = f"_Toc_qap_{number:04d}"
         start = OxmlElement("w:bookmarkStart")
         start.set(qn("w:id"), str(9000 + number))
@@ -129,8 +135,8 @@ def _contents(document: Any, marker: str) -> None:
         paragraph._p.insert(index, start)
         paragraph._p.append(end)
         entry = holder.insert_paragraph_before()
-        level = CONTENTS_LEVELS[paragraph.style.name]
-        entry.style = document.styles[level] if level in styles else holder.style
+        toc = level(paragraph)
+        entry.style = document.styles[toc] if toc in styles else holder.style
         _run(entry._p, paragraph.text.strip())
         tab = OxmlElement("w:tab")
         _run(entry._p).append(tab)

@@ -133,26 +133,64 @@ def _unknown(path: Path, document: Any, name: str) -> TemplateError:
     )
 
 
+_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}")
+# docxtpl's own tags, rewritten into the plain Jinja they become before rendering.
+_DOCXTPL_PREFIX = re.compile(r"^(\{[{%])(?:p|tr|tc|r)\s")
+_SPECIAL = re.compile(r"^\{%\s*(cellbg|colspan)\s+(.*?)\s*%\}$")
+_NO_OP = re.compile(r"^\{%\s*(vm|hm)\s*%\}$")
+_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
+
+
+def _tag_source(document: Any) -> tuple[str, list[tuple[str, str]]]:
+    """Only the template's tags, one paragraph per line, as Jinja source; and each line's paragraph.
+
+    Parsing this is far cheaper than parsing the whole document XML again, and a syntax error's
+    line number leads straight back to the paragraph the coordinator must fix.
+    """
+    lines: list[str] = []
+    places: list[tuple[str, str]] = []
+    for where, text in _paragraphs(document):
+        tags = []
+        for tag in _TAG.findall(text.translate(_QUOTES)):
+            tag = _DOCXTPL_PREFIX.sub(r"\1 ", tag)
+            special = _SPECIAL.match(tag)
+            if special:
+                tag = "{{ " + special.group(2) + " }}"
+            elif _NO_OP.match(tag):
+                continue
+            tags.append(tag)
+        if tags:
+            lines.append(" ".join(tags))
+            places.append((where, text))
+    return "\n".join(lines), places
+
+
 def check_template(path: Path, template: Any, context: dict[str, Any], env: Any) -> None:
-    """Fail before anything is written if a tag is broken or a top-level field does not exist."""
-    from jinja2 import TemplateSyntaxError
+    """Fail before anything is written if a tag is broken, does not fit, or names an unknown field."""
+    from jinja2 import TemplateSyntaxError, meta
 
     document = template.get_docx()
     for where, text in _paragraphs(document):
         reason = _broken_tag(text)
         if reason:
             raise _broken(path, where, text, reason)
+    source, places = _tag_source(document)
     try:
-        unknown = template.get_undeclared_template_variables(jinja_env=env, context=context)
+        unknown = meta.find_undeclared_variables(env.parse(source)) - set(context)
     except TemplateSyntaxError as exc:
-        raise _syntax(path, exc) from None
+        line = (exc.lineno or 0) - 1
+        place = places[line] if 0 <= line < len(places) else None
+        raise _syntax(path, exc, place) from None
     if unknown:
         raise _unknown(path, document, sorted(unknown)[0])
 
 
-def _syntax(path: Path, exc: Exception) -> TemplateError:
-    lines = [line.strip() for line in getattr(exc, "docx_context", []) if line.strip()]
-    near = f" near “{_snippet(' / '.join(lines))}”" if lines else ""
+def _syntax(path: Path, exc: Exception, place: tuple[str, str] | None = None) -> TemplateError:
+    if place is not None:
+        near = f" ({place[0]}: “{_snippet(place[1])}”)"
+    else:
+        lines = [line.strip() for line in getattr(exc, "docx_context", []) if line.strip()]
+        near = f" near “{_snippet(' / '.join(lines))}”" if lines else ""
     return TemplateError(
         f"{path}: the template's tags do not fit together{near}: {getattr(exc, 'message', exc)}. "
         "Check that every {%p if %} has its {%p endif %} and every {%p for %} its {%p endfor %}, "
