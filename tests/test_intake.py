@@ -4,6 +4,8 @@ supersession in the ledger; files still arriving are left alone; the CLI says wh
 from __future__ import annotations
 
 import os
+import stat
+import threading
 import time
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from pipeline.cli import cli
 from pipeline.errors import UnknownAuditError
 from pipeline.intake import ingest_files, process_file, run_inbox
 from pipeline.ledger import ACCEPTED, DUPLICATE, QUARANTINED, open_ledger
+from pipeline.lock import WAITING_MESSAGE, workspace_lock
 from pipeline.store import sha256_of
 from pipeline.workspace import Workspace
 from tests.intake_helpers import filled_return, kept_files, make_fast, pdf_bytes, unplaceable_docx
@@ -191,3 +194,37 @@ def test_unplaceable_return_is_quarantined_then_placed_by_the_coordinator(
     assert current.data.identification.method == "coordinator"
     assert current.data.file_name == "notes.docx"
     assert [f.outcome for f in files] == [QUARANTINED, ACCEPTED]
+
+
+def test_run_waits_for_another_qap_and_says_so(fast: Workspace, runner: CliRunner) -> None:
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with workspace_lock(fast):
+            held.set()
+            release.wait(60)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(60)
+    (fast.inbox / "scan.docx").write_bytes(pdf_bytes())
+    # Let the holder go a little later; the run must wait for it, whenever that is.
+    timer = threading.Timer(0.5, release.set)
+    timer.start()
+    result = runner.invoke(cli, ["run", "--workspace", str(fast.root)])
+    holder.join()
+    assert result.exit_code == 0, result.output
+    assert result.stderr == f"{WAITING_MESSAGE}\n"
+    assert "scan.docx: quarantined" in result.stdout
+
+
+def test_archive_quarantine_and_ledger_are_private(fast: Workspace) -> None:
+    filled_return(fast, fast.inbox / "r.docx")
+    (fast.inbox / "scan.docx").write_bytes(pdf_bytes())
+    run_inbox(fast)
+    private = [fast.archive, fast.quarantine, fast.private, fast.ledger_path, *kept_files(fast)]
+    private += list(fast.quarantine.glob("*.txt"))
+    private += [p.parent for p in kept_files(fast)]
+    assert len(kept_files(fast)) == 2
+    for path in private:
+        assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
