@@ -179,10 +179,27 @@ def check_template(path: Path, template: Any, context: dict[str, Any], env: Any)
         unknown = meta.find_undeclared_variables(env.parse(source)) - set(context)
     except TemplateSyntaxError as exc:
         line = (exc.lineno or 0) - 1
-        place = places[line] if 0 <= line < len(places) else None
+        place = _unclosed(source, places) if "end of template" in str(exc) else None
+        if place is None and 0 <= line < len(places):
+            place = places[line]
         raise _syntax(path, exc, place) from None
     if unknown:
         raise _unknown(path, document, sorted(unknown)[0])
+
+
+_BLOCK = re.compile(r"\{%-?\s*(if|for|endif|endfor)\b")
+
+
+def _unclosed(source: str, places: list[tuple[str, str]]) -> tuple[str, str] | None:
+    """The paragraph of the last {% if %} or {% for %} that is never closed."""
+    stack: list[int] = []
+    for number, line in enumerate(source.splitlines()):
+        for word in _BLOCK.findall(line):
+            if word in ("if", "for"):
+                stack.append(number)
+            elif stack:
+                stack.pop()
+    return places[stack[-1]] if stack else None
 
 
 def _syntax(path: Path, exc: Exception, place: tuple[str, str] | None = None) -> TemplateError:
