@@ -7,18 +7,14 @@ import re
 import zipfile
 from pathlib import Path
 
-from lxml import etree
-
 from pipeline.model import RawReturn
+from pipeline.readers.docx_tables import TableData, as_table, body_blocks, table_grid
 from pipeline.readers.docx_xml import (
     TextReader,
     heading_level,
     heading_levels,
     joined_paragraphs,
     main_part,
-    parser,
-    table_grid,
-    w,
 )
 from pipeline.readers.grid import (
     LEAD_QID,
@@ -103,34 +99,32 @@ def _split_inline(text: str) -> tuple[str, str]:
 
 def read_docx_return(path: Path) -> RawReturn:
     """Everything a Word return says, whatever the layout; call after the pre-check."""
-    with zipfile.ZipFile(path) as package:
-        name = main_part(package)
-        root = etree.fromstring(package.read(name), parser())
-        levels = heading_levels(package)
-    body = root.find(w("body"))
     found = Findings()
     reader = TextReader()
     paragraphs = _Paragraphs(found)
     layout = Layout()
     tables = 0
     table_rows = 0
-    queue: list[etree._Element] = []
+    queue: list[TableData] = []
     p_index = 0
-    for block in joined_paragraphs(reader, body) if body is not None else ():
-        if isinstance(block, tuple):
-            p_index += 1
-            paragraphs.feed(block[0], heading_level(block[1], levels), f"paragraph {p_index}")
-            continue
-        paragraphs.flush()
-        queue.append(block)
-        while queue:
-            table = queue.pop(0)
-            tables += 1
-            before = _answer_count(found)
-            nested: list[etree._Element] = []
-            layout = interpret_grid(table_grid(reader, table, tables, nested), found, layout)
-            table_rows += _answer_count(found) - before
-            queue.extend(nested)
+    with zipfile.ZipFile(path) as package:
+        levels = heading_levels(package)
+        with package.open(main_part(package)) as stream:
+            for block in joined_paragraphs(reader, body_blocks(stream, reader)):
+                if isinstance(block, tuple):
+                    p_index += 1
+                    level = heading_level(block[1], levels)
+                    paragraphs.feed(block[0], level, f"paragraph {p_index}")
+                    continue
+                paragraphs.flush()
+                queue.append(as_table(reader, block))
+                while queue:
+                    table = queue.pop(0)
+                    tables += 1
+                    before = _answer_count(found)
+                    layout = interpret_grid(table_grid(table, tables), found, layout)
+                    table_rows += _answer_count(found) - before
+                    queue.extend(nested for row in table.rows for nested in row.nested)
     paragraphs.flush()
     style = _style(reader, table_rows, paragraphs.count)
     log.info("read %s as a Word return (%s, %d tables)", path.name, style, tables)

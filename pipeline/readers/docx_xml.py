@@ -10,11 +10,10 @@ from __future__ import annotations
 import re
 import zipfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from lxml import etree
-
-from pipeline.readers.grid import Cell
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W14_NS = "http://schemas.microsoft.com/office/word/2010/wordml"
@@ -31,6 +30,7 @@ def w(tag: str) -> str:
 
 
 P, TBL, TR, TC, R, SDT = w("p"), w("tbl"), w("tr"), w("tc"), w("r"), w("sdt")
+BODY = w("body")
 SDT_CONTENT, SDT_PR, VAL = w("sdtContent"), w("sdtPr"), w("val")
 # Elements whose text is not part of the document as it reads with changes accepted.
 SKIPPED = {w("del"), w("moveFrom"), w("pPr"), w("rPr"), w("instrText"), w("delText")}
@@ -198,7 +198,7 @@ def mark_deleted(p: etree._Element) -> bool:
     return p.find(f"{w('pPr')}/{w('rPr')}/{w('del')}") is not None
 
 
-def unwrap(parent: etree._Element, wanted: set[str]) -> Iterator[etree._Element]:
+def unwrap(parent: Iterable[Any], wanted: set[str]) -> Iterator[Any]:
     """Children with a wanted tag, looking through content controls and custom XML wrappers."""
     for child in parent:
         if child.tag in wanted:
@@ -214,14 +214,12 @@ def unwrap(parent: etree._Element, wanted: set[str]) -> Iterator[etree._Element]
             yield from unwrap(child, wanted)
 
 
-def joined_paragraphs(
-    reader: TextReader, parent: etree._Element
-) -> Iterator[etree._Element | tuple[str, etree._Element]]:
+def joined_paragraphs(reader: TextReader, parent: Iterable[Any]) -> Iterator[Any]:
     """Tables, and (text, paragraph) pairs joining paragraphs whose mark was deleted, in order."""
     carry = ""
     last: etree._Element | None = None
     for block in unwrap(parent, {P, TBL}):
-        if block.tag == TBL:
+        if block.tag != P:
             if last is not None:
                 yield carry, last
                 carry, last = "", None
@@ -236,17 +234,6 @@ def joined_paragraphs(
         yield carry, last
 
 
-def cell_text(reader: TextReader, tc: etree._Element, nested: list[etree._Element]) -> str:
-    """A table cell's text, its paragraphs joined by new lines; nested tables go to `nested`."""
-    lines: list[str] = []
-    for item in joined_paragraphs(reader, tc):
-        if isinstance(item, tuple):
-            lines.append(item[0])
-        else:
-            nested.append(item)
-    return "\n".join(lines).strip()
-
-
 def heading_level(p: etree._Element, levels: dict[str, int]) -> int | None:
     """A paragraph's heading level from its style or outline level; None for body text."""
     style = p.find(f"{w('pPr')}/{w('pStyle')}")
@@ -255,42 +242,3 @@ def heading_level(p: etree._Element, levels: dict[str, int]) -> int | None:
     outline = p.find(f"{w('pPr')}/{w('outlineLvl')}")
     raw = outline.get(VAL) if outline is not None else None
     return int(raw) + 1 if raw and raw.isdigit() and int(raw) < 9 else None
-
-
-def _int_attr(element: etree._Element | None, default: int) -> int:
-    raw = element.get(VAL) if element is not None else None
-    return int(raw) if raw and raw.isdigit() else default
-
-
-def table_grid(
-    reader: TextReader, tbl: etree._Element, number: int, nested: list[etree._Element]
-) -> list[list[Cell]]:
-    """A table as a grid: merged cells (gridSpan, vMerge) repeat their text; deleted rows skipped."""
-    grid: list[list[Cell]] = []
-    above: dict[int, Cell] = {}
-    for r_index, tr in enumerate(unwrap(tbl, {TR})):
-        props = tr.find(w("trPr"))
-        if props is not None and props.find(w("del")) is not None:
-            continue
-        where = f"table {number} row {r_index + 1}"
-        row: list[Cell] = []
-        before = _int_attr(props.find(w("gridBefore")) if props is not None else None, 0)
-        row.extend(Cell("", f"t{number}r{r_index}b{i}", where) for i in range(before))
-        for tc in unwrap(tr, {TC}):
-            col = len(row)
-            tc_props = tc.find(w("tcPr"))
-            span = _int_attr(tc_props.find(w("gridSpan")) if tc_props is not None else None, 1)
-            merge = tc_props.find(w("vMerge")) if tc_props is not None else None
-            if merge is not None and merge.get(VAL, "continue") == "continue" and col in above:
-                cell = above[col]
-            else:
-                text = cell_text(reader, tc, nested)
-                cell = Cell(text, f"t{number}r{r_index}c{col}", where)
-            for offset in range(max(span, 1)):
-                row.append(cell)
-                above[col + offset] = cell
-        grid.append(row)
-    width = max((len(r) for r in grid), default=0)
-    for r_index, row in enumerate(grid):
-        row.extend(Cell("", f"t{number}r{r_index}p{i}") for i in range(len(row), width))
-    return grid

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from pipeline.errors import ReturnRejected
 from pipeline.model import RawReturn
 from pipeline.readers.docx_xml import main_part, parser
 from pipeline.readers.grid import Cell, Findings, Layout, case_heading, interpret_grid, qid_of
@@ -32,6 +33,8 @@ ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 CELL_REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
 # Far beyond any return; stops a crafted sheet with a cell at XFD1048576 building a huge grid.
 MAX_COLUMNS = 200
+# Far beyond any return too; bounds the memory of the grids built from a sheet.
+MAX_CELLS = 200_000
 
 
 def s(tag: str) -> str:
@@ -160,6 +163,7 @@ class _SheetReader:
         self.book = book
         self.title = title
         self.found = found
+        self.count = 0
 
     def cell(self, element: etree._Element) -> str:
         ref = element.get("r") or ""
@@ -226,8 +230,15 @@ class _SheetReader:
             text = self.cell(c)
             if text:
                 cells[col] = text
+                self.count += 1
         if cells:
             rows[number] = cells
+        if self.count > MAX_CELLS:
+            raise ReturnRejected(
+                f"The sheet {self.title!r} has more than {MAX_CELLS:,} filled cells, "
+                "far more than any return.",
+                "Ask the agency to send the audit return on its own.",
+            )
 
     def _assemble(
         self, rows: dict[int, dict[int, str]], merges: list[tuple[int, int, int, int]]

@@ -1,0 +1,157 @@
+"""Word tables, read row by row as the document streams past, into grids of cells.
+
+A top-level table's rows are read and freed as soon as each row is parsed, so a huge table
+costs the memory of its text, not of its XML tree (which can be ten times its size).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from lxml import etree
+
+from pipeline.errors import ReturnRejected
+from pipeline.readers.docx_xml import (
+    BODY,
+    TBL,
+    TC,
+    TR,
+    VAL,
+    TextReader,
+    joined_paragraphs,
+    unwrap,
+    w,
+)
+from pipeline.readers.grid import Cell
+
+# Far beyond any return (a 33-question form has a few hundred cells); bounds memory.
+MAX_CELLS = 50_000
+TOO_BIG = f"The file holds more than {MAX_CELLS:,} table cells, far more than any return."
+
+
+@dataclass(frozen=True)
+class RowData:
+    """One table row as read: cells as (text, columns spanned, continues the cell above)."""
+
+    before: int
+    cells: tuple[tuple[str, int, bool], ...]
+    nested: tuple[TableData, ...] = ()
+
+
+@dataclass
+class TableData:
+    """A table's rows as read; `tag` lets it travel with paragraphs through the block walkers."""
+
+    rows: list[RowData] = field(default_factory=list)
+    tag: str = TBL
+
+
+def _int_attr(element: etree._Element | None, default: int) -> int:
+    raw = element.get(VAL) if element is not None else None
+    return int(raw) if raw and raw.isdigit() else default
+
+
+def read_row(reader: TextReader, tr: etree._Element) -> RowData | None:
+    """A row's cells and nested tables; None for a row deleted in tracked changes."""
+    props = tr.find(w("trPr"))
+    if props is not None and props.find(w("del")) is not None:
+        return None
+    cells: list[tuple[str, int, bool]] = []
+    nested: list[TableData] = []
+    for tc in unwrap(tr, {TC}):
+        tc_props = tc.find(w("tcPr"))
+        span = _int_attr(tc_props.find(w("gridSpan")) if tc_props is not None else None, 1)
+        merge = tc_props.find(w("vMerge")) if tc_props is not None else None
+        continues = merge is not None and merge.get(VAL, "continue") == "continue"
+        lines: list[str] = []
+        for item in joined_paragraphs(reader, tc):
+            if isinstance(item, tuple):
+                lines.append(item[0])
+            else:
+                nested.append(as_table(reader, item))
+        cells.append(("\n".join(lines).strip(), max(span, 1), continues))
+        reader.features["cells"] += 1
+        if reader.features["cells"] > MAX_CELLS:
+            raise ReturnRejected(TOO_BIG, "Ask the agency to send the audit return on its own.")
+    before = _int_attr(props.find(w("gridBefore")) if props is not None else None, 0)
+    return RowData(before, tuple(cells), tuple(nested))
+
+
+def as_table(reader: TextReader, table: Any) -> TableData:
+    """A table block as TableData (streamed tables already are)."""
+    if isinstance(table, TableData):
+        return table
+    data = TableData()
+    for tr in unwrap(table, {TR}):
+        row = read_row(reader, tr)
+        if row is not None:
+            data.rows.append(row)
+    return data
+
+
+def body_blocks(stream: IO[bytes], reader: TextReader) -> Iterator[Any]:
+    """The body's top-level blocks one at a time (tables as TableData), each freed once passed."""
+    depth = 0
+    held: list[etree._Element] = []
+    tables: dict[etree._Element, TableData] = {}
+    events = etree.iterparse(
+        stream,
+        events=("start", "end"),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+    )
+    for event, element in events:
+        if event == "start":
+            depth += 1
+            continue
+        depth -= 1
+        parent = element.getparent()
+        if parent is None:
+            continue
+        if depth == 3 and element.tag == TR and parent.tag == TBL:
+            row = read_row(reader, element)
+            if row is not None:
+                tables.setdefault(parent, TableData()).rows.append(row)
+            element.clear()
+            while element.getprevious() is not None:
+                del parent[0]
+        elif depth == 2 and parent.tag == BODY:
+            if element.tag == TBL:
+                data = tables.pop(element, TableData())
+                data.rows.extend(as_table(reader, element).rows)
+                yield data
+            else:
+                yield element
+            held.append(element)
+            if len(held) > 2:
+                old = held.pop(0)
+                old.clear()
+                while old.getprevious() is not None:
+                    del parent[0]
+
+
+def table_grid(table: TableData, number: int) -> list[list[Cell]]:
+    """A table as a grid: merged cells (gridSpan, vMerge) repeat their text at every position."""
+    grid: list[list[Cell]] = []
+    above: dict[int, Cell] = {}
+    for r_index, data in enumerate(table.rows):
+        where = f"table {number} row {r_index + 1}"
+        row = [Cell("", f"t{number}r{r_index}b{i}", where) for i in range(data.before)]
+        for text, span, continues in data.cells:
+            col = len(row)
+            if continues and col in above:
+                cell = above[col]
+            else:
+                cell = Cell(text, f"t{number}r{r_index}c{col}", where)
+            for offset in range(span):
+                row.append(cell)
+                above[col + offset] = cell
+        grid.append(row)
+    width = max((len(r) for r in grid), default=0)
+    for r_index, row in enumerate(grid):
+        row.extend(Cell("", f"t{number}r{r_index}p{i}") for i in range(len(row), width))
+    return grid
