@@ -69,6 +69,7 @@ def _match_keys(texts: Sequence[str]) -> list[str]:
 
 def _ref_for(
     registry: Registry,
+    records: list[RefRecord],
     audit: AuditDefinition,
     code: str,
     stored: StoredReturn,
@@ -77,8 +78,7 @@ def _ref_for(
     keys: Sequence[str],
     claimed: set[str],
 ) -> str:
-    agency_key = stored.data.agency_key
-    records = registry.refs_for(audit.id, agency_key)
+    """The ref of one action: by its wording, else a close rewording, else a new one."""
     for record in records:
         if record.match_key == key and record.ref not in claimed:
             return record.ref
@@ -92,10 +92,18 @@ def _ref_for(
     scored = [(SequenceMatcher(None, key, r.match_key).ratio(), r) for r in candidates]
     best = max(scored, key=lambda pair: pair[0], default=None)
     if best is not None and best[0] >= REWORDED:
-        registry.rematch(best[1].ref, key, position, stored.return_id)
-        return best[1].ref
-    wanted = RefRecord("", audit.id, agency_key, ORIGIN_RETURN, key, position, stored.return_id)
-    return registry.allocate(audit.reference_prefix, code, wanted)
+        old = best[1]
+        registry.rematch(old.ref, key, position, stored.return_id)
+        records[records.index(old)] = RefRecord(
+            old.ref, old.audit_id, old.agency_key, old.origin, key, position, stored.return_id
+        )
+        return old.ref
+    wanted = RefRecord(
+        "", audit.id, stored.data.agency_key, ORIGIN_RETURN, key, position, stored.return_id
+    )
+    issued = registry.allocate(audit.reference_prefix, code, wanted)
+    records.append(issued)
+    return issued.ref
 
 
 def action_rows(
@@ -121,8 +129,9 @@ def action_rows(
         actions = [a for a in data.actions if a.action.strip()]
         keys = _match_keys([a.action for a in actions])
         claimed: set[str] = set()
+        records = registry.refs_for(audit.id, data.agency_key)
         for position, (action, key) in enumerate(zip(actions, keys, strict=True)):
-            ref = _ref_for(registry, audit, code, stored, position, key, keys, claimed)
+            ref = _ref_for(registry, records, audit, code, stored, position, key, keys, claimed)
             claimed.add(ref)
             source = data.file_name
             builder.put(ref, "ref", ref, source)
@@ -134,6 +143,7 @@ def action_rows(
             builder.put(ref, "raised", stored.received_at.date().isoformat(), source)
             builder.put(ref, "target", action.target_date or action.target_raw.strip(), source)
             builder.put(ref, "status", NOT_STARTED, source)
+    registry.flush()
     return builder.rows()
 
 
@@ -235,5 +245,6 @@ def assign_hand_refs(
         agency = find_agency(partnership, row.get("lead_agency"))
         code = codes.get(agency.key, NO_AGENCY_CODE) if agency else NO_AGENCY_CODE
         record = RefRecord("", audit_id, agency.key if agency else "", ORIGIN_HAND, "", -1, -1)
-        assigned[row.row] = registry.allocate(prefix, code, record)
+        assigned[row.row] = registry.allocate(prefix, code, record).ref
+    registry.flush()
     return assigned

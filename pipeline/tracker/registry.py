@@ -8,7 +8,7 @@ import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 from pipeline.tracker.records import CellState, LogEntry
 from pipeline.workspace import Workspace
@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS refs (
     created_at TEXT NOT NULL,
     gone_noted INTEGER NOT NULL DEFAULT 0
 );
+CREATE INDEX IF NOT EXISTS refs_by_agency ON refs (audit_id, agency_key);
 CREATE TABLE IF NOT EXISTS cells (
     ref TEXT NOT NULL,
     col TEXT NOT NULL,
@@ -71,6 +72,8 @@ class Registry:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        # Highest number issued per PREFIX-CODE- stem, read once then counted up in memory.
+        self._top: dict[str, int] = {}
 
     def refs_for(self, audit_id: str, agency_key: str) -> list[RefRecord]:
         """Every ref issued for one agency's actions in one audit, oldest first."""
@@ -90,46 +93,53 @@ class Registry:
         ).fetchone()
         return RefRecord(*row) if row else None
 
-    def allocate(self, prefix: str, code: str, record: RefRecord) -> str:
-        """Issue the next unused ref PREFIX-CODE-NN for `record`; committed at once, never reused."""
-        stem = f"{prefix}-{code}-"
-        pattern = re.compile(re.escape(stem) + r"(\d+)$")
-        taken = [
-            int(m.group(1))
-            for (ref,) in self.conn.execute(
+    def _highest(self, stem: str) -> int:
+        if stem not in self._top:
+            pattern = re.compile(re.escape(stem) + r"(\d+)$")
+            rows = self.conn.execute(
                 "SELECT ref FROM refs WHERE ref LIKE ? ESCAPE '\\'", (_like(stem),)
             )
-            if (m := pattern.match(ref))
-        ]
-        ref = f"{stem}{max(taken, default=0) + 1:02d}"
-        with self.conn:
-            self.conn.execute(
-                "INSERT INTO refs (ref, audit_id, agency_key, origin, match_key, position, "
-                "return_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    ref,
-                    record.audit_id,
-                    record.agency_key,
-                    record.origin,
-                    record.match_key,
-                    record.position,
-                    record.return_id,
-                    _now(),
-                ),
+            self._top[stem] = max(
+                (int(m.group(1)) for (ref,) in rows if (m := pattern.match(ref))), default=0
             )
-        log.info("tracker ref %s issued (%s)", ref, record.origin)
-        return ref
+        return self._top[stem]
+
+    def allocate(self, prefix: str, code: str, record: RefRecord) -> RefRecord:
+        """Issue the next unused ref PREFIX-CODE-NN for `record`; call flush() before using it."""
+        stem = f"{prefix}-{code}-"
+        number = self._highest(stem) + 1
+        self._top[stem] = number
+        issued = RefRecord(
+            f"{stem}{number:02d}",
+            record.audit_id,
+            record.agency_key,
+            record.origin,
+            record.match_key,
+            record.position,
+            record.return_id,
+        )
+        self.conn.execute(
+            "INSERT INTO refs (ref, audit_id, agency_key, origin, match_key, position, "
+            "return_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (*astuple(issued), _now()),
+        )
+        log.info("tracker ref %s issued (%s)", issued.ref, record.origin)
+        return issued
+
+    def flush(self) -> None:
+        """Commit refs issued so far: once committed they are never issued again."""
+        self.conn.commit()
 
     def rematch(self, ref: str, match_key: str, position: int, return_id: int) -> None:
-        """Point an issued ref at the reworded action of a resubmitted return."""
-        with self.conn:
-            self.conn.execute(
-                "UPDATE refs SET match_key = ?, position = ?, return_id = ? WHERE ref = ?",
-                (match_key, position, return_id, ref),
-            )
+        """Point an issued ref at the reworded action of a resubmitted return (see flush())."""
+        self.conn.execute(
+            "UPDATE refs SET match_key = ?, position = ?, return_id = ? WHERE ref = ?",
+            (match_key, position, return_id, ref),
+        )
 
     def register_seen(self, refs: Iterable[str]) -> None:
         """Remember refs typed in the workbook by hand, so qap never issues them again."""
+        self._top.clear()
         with self.conn:
             self.conn.executemany(
                 "INSERT OR IGNORE INTO refs (ref, origin, created_at) VALUES (?, ?, ?)",

@@ -106,12 +106,11 @@ def _render(
 
 def _checker(result: MergeResult) -> object:
     """A check that a saved temp file reopens and holds exactly the rows qap meant to write."""
-    from pipeline.tracker.workbook import column_map, load_workbook, read_rows
+    from pipeline.tracker.workbook import read_back
 
     def check(temp: Path) -> None:
-        book = load_workbook(temp)
-        missing = [name for name in (TRACKER_SHEET, *QAP_SHEETS) if name not in book.sheetnames]
-        rows, _ = read_rows(book[TRACKER_SHEET], column_map(book[TRACKER_SHEET]))
+        names, rows = read_back(temp)
+        missing = [name for name in (TRACKER_SHEET, *QAP_SHEETS) if name not in names]
         found = {r.row: r for r in rows}
         wrong = [
             r.row

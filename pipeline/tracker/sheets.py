@@ -31,6 +31,7 @@ STATE_FILLS = {
     OVERDUE: ("F5B7B1", "78281F"),
     NOT_ASKED: ("F2F3F4", "7F8C8D"),
 }
+LOG_ROWS = 3000
 LOG_HEADERS = (
     ("When", 17),
     ("Ref", 15),
@@ -219,7 +220,11 @@ def build_returns(book: Workbook, grid: ReturnsGrid, today: dt.date) -> None:
 
 
 def build_log(book: Workbook, entries: Sequence[LogEntry]) -> None:
-    """What qap changed or noticed, newest first, with the return it came from."""
+    """What qap changed or noticed, newest first, with the return it came from.
+
+    The sheet shows the latest LOG_ROWS lines; every line stays in .qap/tracker.sqlite.
+    """
+    entries = entries[:LOG_ROWS]
     from openpyxl.styles import Alignment
     from openpyxl.utils import get_column_letter
 

@@ -59,6 +59,26 @@ def load_workbook(path: Path | None) -> Workbook:
     return book
 
 
+def read_back(path: Path) -> tuple[list[str], list[SheetRow]]:
+    """Sheet names and Tracker rows of a saved workbook, read quickly (read-only) for checking."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        sheet = book[TRACKER_SHEET]
+        sheet.reset_dimensions()  # never trust a <dimension> element, even qap's own
+        header = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), ())
+        columns: dict[str, int] = {}
+        for number, value in enumerate(header, start=1):
+            key = header_key(value)
+            if key and key not in columns:
+                columns[key] = number
+        rows, _ = read_rows(sheet, columns)
+        return list(book.sheetnames), rows
+    finally:
+        book.close()
+
+
 def column_map(sheet: Worksheet) -> dict[str, int]:
     """Column number of each of qap's columns, found by header; missing ones are appended."""
     found: dict[str, int] = {}
