@@ -209,7 +209,7 @@ def _syntax(path: Path, exc: Exception, place: tuple[str, str] | None = None) ->
         lines = [line.strip() for line in getattr(exc, "docx_context", []) if line.strip()]
         near = f" near “{_snippet(' / '.join(lines))}”" if lines else ""
     return TemplateError(
-        f"{path}: the template's tags do not fit together{near}: {getattr(exc, 'message', exc)}. "
+        f"{path}: the template's tags do not fit together{near}: {str(getattr(exc, 'message', exc)).rstrip('.')}. "
         "Check that every {%p if %} has its {%p endif %} and every {%p for %} its {%p endfor %}, "
         "then save the template."
     )

@@ -11,8 +11,18 @@ from pathlib import Path
 from typing import Any
 
 from docx import Document
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
 
+from pipeline.report.template_parts import (
+    NONE_YET,
+    answers,
+    fill,
+    grid_table,
+    key_table,
+    loop_table,
+    none_yet,
+    para,
+    table_or_none,
+)
 from pipeline.report.template_styles import (
     no_borders,
     setup_page,
@@ -23,97 +33,6 @@ from pipeline.report.template_styles import (
 )
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "templates" / "report.docx"
-NONE_YET = "No returns have been received yet."
-
-
-def para(document: Any, text: str = "", style: str = "Normal", *, page_break: bool = False) -> Any:
-    """A paragraph of fixed wording and tags in one style."""
-    paragraph = document.add_paragraph(text, style=document.styles[style])
-    if page_break:
-        paragraph.paragraph_format.page_break_before = True
-    return paragraph
-
-
-def _fill(cell: Any, text: str, style: str, document: Any, *, keep: bool = False) -> None:
-    paragraph = cell.paragraphs[0]
-    paragraph.style = document.styles[style]
-    paragraph.add_run(text)
-    if keep:
-        paragraph.paragraph_format.keep_with_next = True
-    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-
-
-def loop_table(
-    document: Any,
-    headers: list[str],
-    body: list[str],
-    widths: list[float],
-    loop: str,
-    *,
-    keep: bool = False,
-) -> Any:
-    """A table with a header row and one body row repeated by `{%tr for loop %}`.
-
-    `keep` holds a short table together and with the chart after it (no spacer paragraph).
-    """
-    grid = table(document, widths, rows=4)
-    for cell, text in zip(grid.rows[0].cells, headers, strict=True):
-        _fill(cell, text, "Table Heading", document, keep=keep)
-    _fill(grid.rows[1].cells[0], f"{{%tr for {loop} %}}", "Table Text", document)
-    for cell, text in zip(grid.rows[2].cells, body, strict=True):
-        _fill(cell, text, "Table Text", document, keep=keep)
-    _fill(grid.rows[3].cells[0], "{%tr endfor %}", "Table Text", document)
-    if not keep:
-        para(document, "", "Note")
-    return grid
-
-
-def grid_table(
-    document: Any,
-    first: list[tuple[str, str, float]],
-    columns: str,
-    cells: str,
-    rows: str,
-    cell_width: float,
-) -> None:
-    """A grid whose columns repeat with `{%tc for %}`: fixed first columns, then one coloured cell per column.
-
-    `first` gives (heading, body, width) of the fixed columns; `columns` loops over the column
-    headings (`col`), `rows` over the rows (`row`), `cells` over a row's cells (`cell`).
-    """
-    widths = [w for _, _, w in first] + [0.4, cell_width, 0.4]
-    grid = table(document, widths, rows=4)
-    headers = [h for h, _, _ in first] + [
-        f"{{%tc for col in {columns} %}}",
-        "{{ col.id }}",
-        "{%tc endfor %}",
-    ]
-    body = [b for _, b, _ in first] + [
-        f"{{%tc for cell in {cells} %}}",
-        "{% cellbg cell.fill %}{{ cell.text }}",
-        "{%tc endfor %}",
-    ]
-    for cell, text in zip(grid.rows[0].cells, headers, strict=True):
-        _fill(cell, text, "Table Heading", document)
-    _fill(grid.rows[1].cells[0], f"{{%tr for row in {rows} %}}", "Table Text", document)
-    for index, (cell, text) in enumerate(zip(grid.rows[2].cells, body, strict=True)):
-        _fill(cell, text, "Grid Cell" if index >= len(first) else "Table Text", document)
-    _fill(grid.rows[3].cells[0], "{%tr endfor %}", "Table Text", document)
-    para(document, "", "Note")
-
-
-def key_table(document: Any, key: str) -> None:
-    """A one-row key of the colours and abbreviations used in a grid."""
-    grid = table(document, [0.4, 3.0, 0.4], rows=1, header=False)
-    no_borders(grid)
-    texts = [
-        f"{{%tc for k in {key} %}}",
-        "{% cellbg k.fill %}{{ k.abbr }}  {{ k.label }}",
-        "{%tc endfor %}",
-    ]
-    for cell, text in zip(grid.rows[0].cells, texts, strict=True):
-        _fill(cell, text, "Grid Cell", document)
-    para(document, "", "Note")
 
 
 def build_template(path: Path = DEFAULT_PATH) -> Path:
@@ -175,7 +94,7 @@ def _summary(d: Any) -> None:
         texts = ["{%tc for f in summary.figures %}", field, "{%tc endfor %}"]
         for cell, text in zip(grid.rows[row].cells, texts, strict=True):
             shade(cell, "EEF2F8")
-            _fill(cell, text, style, d)
+            fill(cell, text, style, d)
     para(d, "Headlines", "Heading 2")
     para(d, "{%p for line in summary.headlines %}")
     para(d, "{{ line }}", "List Bullet")
@@ -287,16 +206,9 @@ def _findings(d: Any) -> None:
         d, ["Measure", "Value"], ["{{ row.label }}", "{{ row.value }}"], [4.6, 3.0], "row in q.rows"
     )
     para(d, "{%p else %}")
-    _answers(d, "q.answers")
+    answers(d, "q.answers")
     para(d, "{%p endif %}")
     para(d, "{%p endfor %}")
-    para(d, "{%p endfor %}")
-
-
-def _answers(d: Any, items: str) -> None:
-    para(d, f"{{%p for a in {items} %}}")
-    para(d, "{{ a.source }}", "Answer Source")
-    para(d, "{{ a.text }}", "Answer Text")
     para(d, "{%p endfor %}")
 
 
@@ -399,30 +311,25 @@ def _themes(d: Any) -> None:
         bullet.add_run(": {{ s.question }}  {{ s.text }}")
         para(d, "{%p endfor %}")
         para(d, f"{{%p if not {items} %}}")
-        para(d, f"{{% if summary.has_returns %}}{none}{{% else %}}{NONE_YET}{{% endif %}}")
+        none_yet(d, none)
         para(d, "{%p endif %}")
-        _answers(d, said)
+        answers(d, said)
 
 
 def _actions(d: Any) -> None:
     para(d, "Actions proposed by agencies", "Heading 1")
-    para(d, "{%p if actions %}")
-    loop_table(
+    table_or_none(
         d,
-        ["Agency", "Action", "Owner", "Target date"],
-        ["{{ a.short }}", "{{ a.action }}", "{{ a.owner }}", "{{ a.target }}"],
-        [3.2, 8.4, 3.0, 2.4],
+        "actions",
+        [
+            ("Agency", "{{ a.short }}", 3.2),
+            ("Action", "{{ a.action }}", 8.4),
+            ("Owner", "{{ a.owner }}", 3.0),
+            ("Target date", "{{ a.target }}", 2.4),
+        ],
         "a in actions",
+        "No actions were proposed in the returns received.",
     )
-    para(d, "{%p else %}")
-    para(
-        d,
-        "{% if summary.has_returns %}No actions were proposed in the returns received."
-        + "{% else %}"
-        + NONE_YET
-        + "{% endif %}",
-    )
-    para(d, "{%p endif %}")
 
 
 def _recommendations(d: Any) -> None:
@@ -432,7 +339,7 @@ def _recommendations(d: Any) -> None:
         d,
         "The recommendations for this audit on the partnership's recommendations tracker, as it stands today.",
     )
-    grid = loop_table(
+    loop_table(
         d,
         ["Ref", "Recommendation", "Lead agency", "Target", "Status", "RAG"],
         [
@@ -446,7 +353,6 @@ def _recommendations(d: Any) -> None:
         [1.8, 6.8, 3.2, 2.0, 1.9, 1.3],
         "r in recommendations",
     )
-    del grid
     para(d, "{%p elif tracker_read %}")
     para(d, "There are no recommendations on the tracker for this audit yet.")
     para(d, "{%p else %}")
@@ -461,23 +367,18 @@ def _appendix(d: Any) -> None:
         "Missing or invalid answers found when the returns were read. Each return was still "
         "accepted; the coordinator may ask the agency to correct it.",
     )
-    para(d, "{%p if data_quality.rows %}")
-    loop_table(
+    table_or_none(
         d,
-        ["Agency", "Question", "Case", "Issue"],
-        ["{{ i.agency }}", "{{ i.question }}", "{{ i.case }}", "{{ i.issue }}"],
-        [5.0, 1.8, 2.4, 7.8],
+        "data_quality.rows",
+        [
+            ("Agency", "{{ i.agency }}", 5.0),
+            ("Question", "{{ i.question }}", 1.8),
+            ("Case", "{{ i.case }}", 2.4),
+            ("Issue", "{{ i.issue }}", 7.8),
+        ],
         "i in data_quality.rows",
+        "No data-quality issues were found in the returns received.",
     )
-    para(d, "{%p else %}")
-    para(
-        d,
-        "{% if summary.has_returns %}No data-quality issues were found in the returns received."
-        + "{% else %}"
-        + NONE_YET
-        + "{% endif %}",
-    )
-    para(d, "{%p endif %}")
     para(d, "{%p if data_quality.altered %}")
     para(d, "Characters replaced", "Heading 2")
     para(
