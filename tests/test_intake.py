@@ -228,3 +228,30 @@ def test_archive_quarantine_and_ledger_are_private(fast: Workspace) -> None:
     assert len(kept_files(fast)) == 2
     for path in private:
         assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
+
+
+def test_a_progress_update_form_is_stored_for_the_tracker(fast: Workspace) -> None:
+    from docx import Document
+
+    from pipeline.tracker.service import apply_returns
+    from pipeline.tracker.update_forms import write_update_forms
+    from tests.tracker_helpers import TODAY, police_and_health
+
+    apply_returns(fast, police_and_health(), [], today=TODAY)
+    form = write_update_forms(fast, "police", today=TODAY)[0]
+    document = Document(str(form))
+    row = document.tables[0].rows[1]
+    row.cells[3].text = "Completed"
+    row.cells[4].text = "Training delivered to all teams."
+    document.save(str(fast.inbox / "police updates.docx"))
+    [outcome] = run_inbox(fast).outcomes
+    assert outcome.outcome == ACCEPTED, outcome.describe()
+    assert (outcome.kind, outcome.agency_key) == ("update", "police")
+    with open_ledger(fast) as ledger:
+        [stored] = ledger.update_returns()
+        assert ledger.current_returns() == []
+    assert stored.data.identification.signature == "valid"
+    first = stored.data.updates[0]
+    assert (first.ref, first.status) == ("DA26-POL-01", "Completed")
+    receipt = (fast.root / outcome.receipt).read_text(encoding="utf-8-sig")
+    assert "PROGRESS UPDATES\n  DA26-POL-01: status Completed" in receipt
