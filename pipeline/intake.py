@@ -35,7 +35,6 @@ WaitNotice = Callable[[str], None]
 # Kept in the ledger's list of pending outputs when Excel held the tracker open.
 TRACKER_PENDING = "*tracker*"
 WAITING = "waiting"
-STILL_COPYING = "still being copied; left in the inbox for the next run"
 
 
 @dataclass(frozen=True)
@@ -58,20 +57,20 @@ class RunSummary:
 
     def describe(self) -> str:
         """A closing summary for the coordinator."""
-        if not self.outcomes and not self.waiting:
-            lines = ["Nothing to do: no new files in the inbox."]
-        else:
+        lines: list[str] = []
+        if self.outcomes:
             total = len(self.outcomes)
-            lines = [
+            lines.append(
                 f"{total} file{'s' * (total != 1)} processed: "
                 f"{self.count(ACCEPTED, False)} accepted, "
                 f"{self.count(ACCEPTED, True)} accepted with issues, "
                 f"{self.count(DUPLICATE)} duplicate, {self.count(QUARANTINED)} quarantined."
-            ]
+            )
+        elif not self.waiting:
+            lines.append("Nothing to do: no new files in the inbox.")
         if self.waiting:
             lines.append(
-                f"{len(self.waiting)} file(s) still being copied were left in the inbox; "
-                "run qap again in a minute."
+                f"Still being copied, left in the inbox for next time: {', '.join(self.waiting)}."
             )
         if self.reports:
             lines.append(f"Draft reports updated: {', '.join(self.reports)}.")
