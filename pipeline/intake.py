@@ -160,6 +160,7 @@ def run_inbox(
             quiet = workspace.partnership().settings.quiet_period_seconds
         scanner = InboxScanner(workspace.inbox, quiet)
     outcomes: list[Outcome] = []
+    busy: list[str] = []
     with workspace_lock(workspace, on_wait), open_ledger(workspace) as ledger:
         ctx = load_context(workspace)
         for outcome in recover(ctx, ledger):
@@ -170,7 +171,17 @@ def run_inbox(
             total = len(outcomes) + len(ready) + len(waiting)
             for path in ready:
                 scanner.forget(path)
-                done = process_path(ctx, ledger, path)
+                try:
+                    done = process_path(ctx, ledger, path)
+                except OSError as exc:
+                    # Locked by another program, or the share went away: leave it for next time.
+                    log.warning(
+                        "%s could not be taken from the inbox (%s)", path.name, exc.strerror
+                    )
+                    busy.append(
+                        f"{path.name} could not be taken from the inbox ({exc.strerror}); qap will try again."
+                    )
+                    continue
                 if done is not None:
                     _report(outcomes, total, done, progress)
             if not waiting or not wait or time.monotonic() >= deadline:
@@ -179,7 +190,8 @@ def run_inbox(
         reports, tracker, problems = _rebuild_outputs(ctx, ledger)
     for path in waiting:
         log.info("%s is still arriving; left in the inbox", path.name)
-    return RunSummary(tuple(outcomes), tuple(p.name for p in waiting), reports, tracker, problems)
+    waited = tuple(p.name for p in waiting)
+    return RunSummary(tuple(outcomes), waited, reports, tracker, (*busy, *problems))
 
 
 def _check_override(ctx: Context, audit_id: str | None, agency_key: str | None) -> None:

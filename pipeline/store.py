@@ -9,6 +9,7 @@ deleted before a second name for the same bytes exists, and no final name is eve
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import logging
 import os
@@ -74,6 +75,14 @@ def claim(workspace: Workspace, source: Path, now: dt.datetime) -> Claimed | Non
     except FileNotFoundError:
         folder.rmdir()
         return None
+    except OSError as exc:
+        folder.rmdir()
+        if exc.errno != errno.EXDEV:
+            raise
+        # The inbox is on another filesystem (a mounted share): copy whole, then remove.
+        claimed = claim_copy(workspace, source, now)
+        source.unlink(missing_ok=True)
+        return claimed
     _fsync_dir(folder)
     _fsync_dir(source.parent)
     try:

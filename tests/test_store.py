@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -124,3 +126,24 @@ def test_quarantine_note_says_why_and_what_to_do(workspace: Workspace) -> None:
     assert 'qap ingest --audit AUDIT-ID --agency AGENCY-KEY "quarantine/20261001' in written
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
     assert b"\r\n" in path.read_bytes()
+
+
+@pytest.mark.skipif(
+    not Path("/dev/shm").is_dir()
+    or os.stat("/dev/shm").st_dev == os.stat(tempfile.gettempdir()).st_dev,
+    reason="needs an inbox on a second filesystem (/dev/shm)",
+)
+def test_claim_from_an_inbox_on_another_filesystem(workspace: Workspace) -> None:
+    share = Path(tempfile.mkdtemp(dir="/dev/shm"))
+    try:
+        workspace.inbox.rmdir()
+        workspace.inbox.symlink_to(share, target_is_directory=True)
+        source = drop(workspace, "return.docx", b"from the share")
+        claimed = claim(workspace, source, NOW)
+        assert claimed is not None
+        assert claimed.path.read_bytes() == b"from the share"
+        assert claimed.original_name == "return.docx"
+        assert not source.exists()
+        assert [p.name for p in claimed.path.parent.iterdir()] == ["return.docx"]
+    finally:
+        shutil.rmtree(share)
