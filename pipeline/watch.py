@@ -21,6 +21,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
+from pipeline.errors import QapError
 from pipeline.inbox import InboxScanner
 from pipeline.intake import RunSummary, run_inbox
 from pipeline.processing import Outcome
@@ -97,6 +98,9 @@ def _run_once(
 
     try:
         summary = run_inbox(workspace, progress, wait=False, on_wait=on_wait, scanner=scanner)
+    except QapError as exc:  # our own messages name the file and the fix; no answer text
+        log.error("inbox scan failed: %s Will try again.", exc.format_message())
+        return None
     except Exception as exc:  # the watcher must keep running whatever one scan meets
         log.error("inbox scan failed (%s); will try again", type(exc).__name__)
         return None

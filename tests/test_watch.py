@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import queue
 import shutil
@@ -131,3 +132,29 @@ def test_a_hostile_file_is_quarantined_and_the_watcher_carries_on(
         shutil.copyfile(tmp_path / "r.docx", fast.inbox / "r.docx")
         second = seen.next()
     assert (first.outcome, second.outcome) == ("quarantined", ACCEPTED)
+
+
+class _Errors(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: queue.Queue[str] = queue.Queue()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.put(record.getMessage())
+
+
+def test_a_broken_qap_toml_is_reported_and_the_watcher_runs_on(fast: Workspace) -> None:
+    errors = _Errors()
+    logging.getLogger("pipeline.watch").addHandler(errors)
+    good = fast.config_path.read_text(encoding="utf-8")
+    try:
+        with watching(fast) as seen:
+            fast.config_path.write_text(good + "\n[settings\n", encoding="utf-8")
+            (fast.inbox / "scan.docx").write_bytes(b"%PDF-1.7\n%%EOF\n")
+            message = errors.records.get(timeout=PATIENCE)
+            fast.config_path.write_text(good, encoding="utf-8")
+            outcome = seen.next()
+    finally:
+        logging.getLogger("pipeline.watch").removeHandler(errors)
+    assert message.startswith(f"inbox scan failed: {fast.config_path} is not valid TOML")
+    assert outcome.outcome == "quarantined"
