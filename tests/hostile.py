@@ -383,6 +383,8 @@ def build_hostile(folder: Path, *, legacy: bool = True) -> dict[str, Hostile]:
         lambda p: base_docx(p, answer=prose(5_000_000)),
     )
     add("lying_dimension.xlsx", ACCEPT, "", lambda p: lying_dimension(p, work))
+    add("largest_allowed_document_xml.docx", ACCEPT, "", lambda p: dense_body(good_docx, p, False))
+    add("huge_table.docx", UNREADABLE, "table cells", lambda p: dense_body(good_docx, p, True))
     for name in (
         "Return (final) – Police #2 ü é.docx",
         ("very long name " * 14).strip() + ".docx",
@@ -396,6 +398,29 @@ def build_hostile(folder: Path, *, legacy: bool = True) -> dict[str, Hostile]:
         add_legacy(folder, good_docx, good_xlsx, out)
     shutil.rmtree(work)
     return out
+
+
+def dense_body(source: Path, path: Path, table: bool, size: int = 23_500_000) -> Path:
+    """A document.xml just under the pre-check's limit, packed with tiny paragraphs or cells."""
+    rng = random.Random(3)
+    with zipfile.ZipFile(source) as package:
+        xml = package.read("word/document.xml")
+    cell = b"<w:tc><w:p><w:r><w:t>%d</w:t></w:r></w:p></w:tc>"
+    para = b"<w:p><w:r><w:t>%d</w:t></w:r></w:p>"
+    parts: list[bytes] = []
+    total = 0
+    while total < size:
+        if table:
+            part = b"<w:tr>" + b"".join(cell % rng.randrange(10**6) for _ in range(3)) + b"</w:tr>"
+        else:
+            part = para % rng.randrange(10**6)
+        parts.append(part)
+        total += len(part)
+    body = b"".join(parts)
+    if table:
+        body = b"<w:tbl>" + body + b"</w:tbl>"
+    at = xml.index(b"<w:body>") + len(b"<w:body>")
+    return rewrite_zip(source, path, {"word/document.xml": xml[:at] + body + xml[at:]})
 
 
 def lying_dimension(path: Path, work: Path, rows: int = 10_000) -> Path:

@@ -73,3 +73,49 @@ def test_missing_file_is_retried(tmp_path: Path) -> None:
     with pytest.raises(ReturnRejected) as caught:
         precheck_file(tmp_path / "gone.docx")
     assert caught.value.retry is True
+
+
+PEAK_RSS = """
+import resource, sys
+from pathlib import Path
+from pipeline.errors import ReturnRejected
+from pipeline.readers import read_return
+try:
+    read_return(Path(sys.argv[1]))
+    outcome = "read"
+except ReturnRejected as exc:
+    outcome = "retry" if exc.retry else "rejected"
+# ru_maxrss can carry the forking parent's size over exec; VmHWM belongs to this process alone.
+status = Path("/proc/self/status")
+if status.exists():
+    line = next(x for x in status.read_text().splitlines() if x.startswith("VmHWM:"))
+    peak_kb = int(line.split()[1])
+else:
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(outcome, peak_kb // 1024)
+"""
+
+
+def test_memory_stays_bounded_reading_every_hostile_file(hostile: dict[str, Hostile]) -> None:
+    import subprocess
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    def peak(case: Hostile) -> tuple[str, int]:
+        done = subprocess.run(
+            [sys.executable, "-c", PEAK_RSS, str(case.path)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        outcome, megabytes = done.stdout.split()
+        return outcome, int(megabytes)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = dict(zip(hostile, pool.map(peak, hostile.values()), strict=True))
+    assert {name: mb for name, (_, mb) in results.items() if mb >= 300} == {}
+    expected = {
+        name: "read" if case.verdict == ACCEPT else "retry" if case.verdict == RETRY else "rejected"
+        for name, case in hostile.items()
+    }
+    assert {name: outcome for name, (outcome, _) in results.items()} == expected
