@@ -91,10 +91,11 @@ class Outcome:
         name = self.file_name
         if self.outcome == ACCEPTED:
             what = f"{self.audit_id}, {self.agency_key}"
+            receipt = f"receipt {self.receipt}" if self.receipt else "no receipt (see the log)"
             if self.issues:
                 plural = "s" if self.issues != 1 else ""
-                return f"{name}: accepted with {self.issues} issue{plural} ({what}); receipt {self.receipt}"
-            return f"{name}: accepted ({what}); receipt {self.receipt}"
+                return f"{name}: accepted with {self.issues} issue{plural} ({what}); {receipt}"
+            return f"{name}: accepted ({what}); {receipt}"
         if self.outcome == DUPLICATE:
             return f"{name}: duplicate of {self.reason}; not counted again (kept as {self.stored_path})"
         if self.outcome == QUARANTINED:
@@ -242,10 +243,17 @@ def _finish(ctx: Context, ledger: Ledger, claimed: Claimed, record: FileRecord) 
         earlier = [
             h for h in history if h.received_at < stored.received_at and h.data.kind == RETURN_FORM
         ]
-        path = write_receipt(
-            ctx.workspace, stored, ctx.partnership, ctx.catalogue, earlier[-1] if earlier else None
-        )
-        receipt = path.relative_to(ctx.workspace.root).as_posix()
+        try:
+            path = write_receipt(
+                ctx.workspace,
+                stored,
+                ctx.partnership,
+                ctx.catalogue,
+                earlier[-1] if earlier else None,
+            )
+            receipt = path.relative_to(ctx.workspace.root).as_posix()
+        except Exception as exc:  # a receipt is a courtesy; it must never hold up the original
+            log.warning("receipt for %s not written (%s)", record.sha256[:12], type(exc).__name__)
         issues, kind = len(stored.data.issues), stored.data.kind
     elif record.outcome == QUARANTINED:
         note = quarantine_note(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import textwrap
 from pathlib import Path
 
@@ -30,6 +31,10 @@ _METHODS = {
     "file name": "from the file name",
     "form (signature failed)": "from the form's details (its signature did not match)",
 }
+
+
+# Characters a text file cannot hold (lone surrogates) or that editors show as garbage.
+_UNWRITABLE = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def receipt_path(workspace: Workspace, stored: StoredReturn) -> Path:
@@ -190,7 +195,8 @@ def render_receipt(
         f"send the whole form again{contact}; the new return will replace this one.",
         "",
     )
-    return "\n".join(lines) + "\n"
+    # Replaced visibly, never dropped: the ledger keeps the answer exactly as read.
+    return _UNWRITABLE.sub("\ufffd", "\n".join(lines) + "\n")
 
 
 def write_receipt(

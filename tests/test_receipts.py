@@ -72,3 +72,12 @@ def test_receipt_actions(workspace: Workspace) -> None:
         "ACTIONS YOUR AGENCY PROPOSED\n  1. Train staff\n     Owner: DI; target: 2027-01-31" in text
     )
     assert "  2. Audit\n     Owner: (none given); target: (no target date)" in text
+
+
+def test_characters_a_text_file_cannot_hold_are_replaced_visibly(workspace: Workspace) -> None:
+    stored = record_return(workspace, "police", T0, answers=(Answer("1.3", "a\ud800b\x01c", "x"),))
+    partnership = workspace.partnership()
+    path = write_receipt(
+        workspace, stored, partnership, load_catalogue(workspace.audits_dir, partnership)
+    )
+    assert "Answer: a\ufffdb\ufffdc" in path.read_text(encoding="utf-8-sig")
