@@ -48,6 +48,11 @@ def token_time(token: str) -> dt.datetime:
     return dt.datetime.strptime(token.split("-")[0], _TOKEN_TIME).replace(tzinfo=dt.UTC)
 
 
+def printable(name: str) -> str:
+    """A file name as text the ledger and notes can hold (undecodable bytes become U+FFFD)."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _private_dir(path: Path) -> None:
     path.mkdir(parents=True, exist_ok=True)
     try:
@@ -89,7 +94,7 @@ def claim(workspace: Workspace, source: Path, now: dt.datetime) -> Claimed | Non
         os.chmod(target, 0o600)
     except OSError:
         log.warning("could not restrict permissions of claimed file %s", target.name)
-    return Claimed(token, target, source.name, now)
+    return Claimed(token, target, printable(source.name), now)
 
 
 def claim_copy(
@@ -114,7 +119,7 @@ def claim_copy(
     target = folder / name
     os.replace(partial, target)
     _fsync_dir(folder)
-    return Claimed(token, target, name, now)
+    return Claimed(token, target, printable(name), now)
 
 
 def claimed_files(workspace: Workspace) -> list[Claimed]:
@@ -137,7 +142,9 @@ def claimed_files(workspace: Workspace) -> list[Claimed]:
                 # Our own unfinished copy of a file that is still at its source: discard it.
                 entry.unlink()
                 continue
-            found.append(Claimed(folder.name, entry, entry.name, token_time(folder.name)))
+            found.append(
+                Claimed(folder.name, entry, printable(entry.name), token_time(folder.name))
+            )
     return found
 
 

@@ -255,3 +255,13 @@ def test_a_progress_update_form_is_stored_for_the_tracker(fast: Workspace) -> No
     assert (first.ref, first.status) == ("DA26-POL-01", "Completed")
     receipt = (fast.root / outcome.receipt).read_text(encoding="utf-8-sig")
     assert "PROGRESS UPDATES\n  DA26-POL-01: status Completed" in receipt
+
+
+def test_a_file_name_that_is_not_valid_text_is_handled(fast: Workspace) -> None:
+    name = os.fsdecode(b"scan \xff.docx")
+    (fast.inbox / name).write_bytes(pdf_bytes())
+    [outcome] = run_inbox(fast).outcomes
+    assert outcome.outcome == QUARANTINED
+    assert outcome.file_name == "scan \ufffd.docx"
+    assert (fast.root / outcome.stored_path).read_bytes() == pdf_bytes()
+    assert list(fast.inbox.iterdir()) == []
