@@ -46,6 +46,20 @@ class _Search:
     tried: list[str] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
 
+    def audit_from(
+        self, what: str, audit: AuditDefinition | None, method: str, none: str = "no match"
+    ) -> None:
+        """Record what one piece of evidence said about the audit; use it if none is known yet."""
+        self.tried.append(f"{what}: {'matched ' + audit.id if audit else none}")
+        if audit is not None and self.audit is None:
+            self.audit = (audit.id, method)
+
+    def agency_from(self, what: str, agency: Agency | None, method: str) -> None:
+        """Record what one piece of evidence said about the agency; use it if none is known yet."""
+        self.tried.append(f"{what}: {'matched ' + agency.key if agency else 'no match'}")
+        if agency is not None and self.agency is None:
+            self.agency = (agency.key, method)
+
 
 def match_agency(text: str, partnership: Partnership) -> Agency | None:
     """The agency a name or phrase refers to: exact name/alias, else the longest whole-word alias."""
@@ -157,12 +171,8 @@ def identify_return(
         )
     _from_labels(raw, partnership, catalogue, search)
     if search.audit is None:
-        audit = match_audit_by_questions(raw, catalogue)
-        search.tried.append(
-            f"questions answered: {'matched ' + audit.id if audit else 'no clear match'}"
-        )
-        if audit is not None:
-            search.audit = (audit.id, "questions")
+        by_questions = match_audit_by_questions(raw, catalogue)
+        search.audit_from("questions answered", by_questions, "questions", "no clear match")
     _from_file_name(raw, partnership, catalogue, search)
     if unverified is not None:
         if search.audit is None and catalogue_has(catalogue, unverified.audit_id):
@@ -237,21 +247,16 @@ def _from_labels(
     agency_label = raw.labels.get("agency", "")
     if agency_label:
         agency = match_agency(agency_label, partnership)
-        search.tried.append(f"agency label: {'matched ' + agency.key if agency else 'no match'}")
-        if agency is not None:
-            if search.agency is None:
-                search.agency = (agency.key, "labels")
-            elif search.agency[0] != agency.key:
-                search.flags.append(
-                    f"The return's agency label names {agency.key}, but it was identified as "
-                    f"{search.agency[0]} ({search.agency[1]}); check which agency sent it."
-                )
+        earlier = search.agency
+        search.agency_from("agency label", agency, "labels")
+        if agency is not None and earlier is not None and earlier[0] != agency.key:
+            search.flags.append(
+                f"The return's agency label names {agency.key}, but it was identified as "
+                f"{earlier[0]} ({earlier[1]}); check which agency sent it."
+            )
     title = "\n".join(t for t in (raw.labels.get("audit", ""), raw.labels.get("title", "")) if t)
     if title and search.audit is None:
-        audit = match_audit_title(title, catalogue)
-        search.tried.append(f"audit title: {'matched ' + audit.id if audit else 'no match'}")
-        if audit is not None:
-            search.audit = (audit.id, "labels")
+        search.audit_from("audit title", match_audit_title(title, catalogue), "labels")
 
 
 def _from_file_name(
@@ -259,16 +264,6 @@ def _from_file_name(
 ) -> None:
     stem = raw.file_name.rsplit(".", 1)[0]
     if search.audit is None:
-        audit = _file_name_audit(stem, catalogue)
-        search.tried.append(
-            f"file name for audit: {'matched ' + audit.id if audit else 'no match'}"
-        )
-        if audit is not None:
-            search.audit = (audit.id, "file name")
+        search.audit_from("file name for audit", _file_name_audit(stem, catalogue), "file name")
     if search.agency is None:
-        agency = match_agency(stem, partnership)
-        search.tried.append(
-            f"file name for agency: {'matched ' + agency.key if agency else 'no match'}"
-        )
-        if agency is not None:
-            search.agency = (agency.key, "file name")
+        search.agency_from("file name for agency", match_agency(stem, partnership), "file name")

@@ -488,6 +488,25 @@ def built_corpus() -> dict[str, CorpusFile]:
     return _BUILT["corpus"]
 
 
+def read_and_normalise(path: Path, workspace: object) -> object:
+    """A file read, identified and normalised against a workspace, as intake would."""
+    from pipeline.definitions import load_catalogue
+    from pipeline.identify import identify_return
+    from pipeline.normalise import normalise_return
+    from pipeline.readers import read_return
+    from pipeline.workspace import Workspace
+    from tests.corpus_xlsx import install_test_audits
+
+    assert isinstance(workspace, Workspace)
+    install_test_audits(workspace.audits_dir)
+    catalogue = load_catalogue(workspace.audits_dir, workspace.partnership())
+    raw = read_return(path)
+    identification = identify_return(
+        raw, workspace.partnership(), catalogue, key=b"key", workspace_id="ws"
+    )
+    return normalise_return(raw, catalogue.get(identification.audit_id), identification)
+
+
 def differences(result: object, expected: Expected) -> list[str]:
     """How a normalised AuditReturn differs from what the corpus expects (empty when it matches)."""
     from pipeline.model import AuditReturn

@@ -8,6 +8,7 @@ from pathlib import Path
 import openpyxl
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 
 from tests.corpus import Builder, Expected
 
@@ -43,6 +44,16 @@ per = "agency"
 )
 
 
+def new_sheet(title: str | None = None) -> tuple[openpyxl.Workbook, Worksheet]:
+    """A new workbook and its first sheet."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert isinstance(sheet, Worksheet)
+    if title:
+        sheet.title = title
+    return book, sheet
+
+
 def install_test_audits(audits_dir: Path) -> None:
     """Add the test-only audit definitions the corpus needs to a workspace."""
     (audits_dir / "ten-questions-2026.toml").write_text(TEN_QUESTIONS, encoding="utf-8")
@@ -50,10 +61,7 @@ def install_test_audits(audits_dir: Path) -> None:
 
 def header_block(path: Path) -> Expected:
     """Merged title rows, "Agency:" and date label cells, real dates and numbers, odd-case picks."""
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "Return"
+    book, sheet = new_sheet("Return")
     sheet["A1"] = "Northshire Safeguarding Children Partnership"
     sheet["A2"] = "Safeguarding in early years: children aged 2 to 5 referred to the MARU"
     for row in (1, 2):
@@ -129,9 +137,7 @@ def header_block(path: Path) -> Expected:
 
 def ids_as_numbers(path: Path) -> Expected:
     """Question ids typed into number cells: 1.1 ... 1.9, then 1.10 stored (and shown) as 1.1."""
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
+    book, sheet = new_sheet()
     sheet.append(["Ten and more questions (test audit)"])
     sheet.append(["Agency", "Northshire Police"])
     sheet.append(["Q No", "Question", "Answer"])
@@ -147,10 +153,7 @@ def ids_as_numbers(path: Path) -> Expected:
 
 def per_case_rows(path: Path) -> Expected:
     """Working with fathers: agency answers on one sheet, one row per case on another."""
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "Agency"
+    book, sheet = new_sheet("Agency")
     sheet.append(["Audit:", "Working with fathers (quantitative)"])
     sheet.append(["Agency:", "CSC"])
     sheet.append(["Ref", "Question", "Response"])
@@ -189,9 +192,7 @@ def per_case_rows(path: Path) -> Expected:
 
 def formulas(path: Path) -> Expected:
     """Formula cells: kept as their text (never evaluated) and flagged."""
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
+    book, sheet = new_sheet()
     sheet.append(["Working with fathers (quantitative)"])
     sheet.append(["Agency:", "Police"])
     sheet.append(["ID", "Question", "Answer"])
@@ -210,9 +211,7 @@ def formulas(path: Path) -> Expected:
 
 def tick_columns(path: Path) -> Expected:
     """One column per option, the answer marked with an x."""
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
+    book, sheet = new_sheet()
     sheet.append(["Teen Pregnancy Pathway: use and impact"])
     sheet.append(["Agency:", "School Nursing"])
     sheet.append(["No.", "Question", "Yes", "Partly", "No"])

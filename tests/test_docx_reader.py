@@ -6,15 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.definitions import load_catalogue
 from pipeline.errors import ReturnRejected
-from pipeline.identify import identify_return
-from pipeline.normalise import normalise_return
 from pipeline.readers import read_return
 from pipeline.readers.docx_reader import read_docx_return
 from pipeline.workspace import Workspace
-from tests.corpus import DOCX_BUILDERS, built_corpus, differences
-from tests.corpus_xlsx import install_test_audits
+from tests.corpus import DOCX_BUILDERS, built_corpus, differences, read_and_normalise
 from tests.hostile import base_docx, prose, rewrite_zip
 
 WORD_FILES = [*DOCX_BUILDERS, "libreoffice_saved.docx"]
@@ -22,14 +18,8 @@ WORD_FILES = [*DOCX_BUILDERS, "libreoffice_saved.docx"]
 
 @pytest.mark.parametrize("name", WORD_FILES)
 def test_corpus_word_file_reads_as_expected(name: str, workspace: Workspace) -> None:
-    install_test_audits(workspace.audits_dir)
     item = built_corpus()[name]
-    catalogue = load_catalogue(workspace.audits_dir, workspace.partnership())
-    raw = read_return(item.path)
-    identification = identify_return(
-        raw, workspace.partnership(), catalogue, key=b"key", workspace_id="ws"
-    )
-    result = normalise_return(raw, catalogue.get(identification.audit_id), identification)
+    result = read_and_normalise(item.path, workspace)
     assert differences(result, item.expected) == []
 
 

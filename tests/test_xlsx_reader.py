@@ -6,14 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.definitions import load_catalogue
-from pipeline.identify import identify_return
-from pipeline.normalise import normalise_return
-from pipeline.readers import read_return
 from pipeline.readers.xlsx_reader import read_xlsx_return
 from pipeline.workspace import Workspace
-from tests.corpus import built_corpus, differences
-from tests.corpus_xlsx import XLSX_BUILDERS, install_test_audits
+from tests.corpus import built_corpus, differences, read_and_normalise
+from tests.corpus_xlsx import XLSX_BUILDERS
 from tests.hostile import lying_dimension
 
 EXCEL_FILES = [*XLSX_BUILDERS, "libreoffice_saved.xlsx"]
@@ -21,14 +17,8 @@ EXCEL_FILES = [*XLSX_BUILDERS, "libreoffice_saved.xlsx"]
 
 @pytest.mark.parametrize("name", EXCEL_FILES)
 def test_corpus_excel_file_reads_as_expected(name: str, workspace: Workspace) -> None:
-    install_test_audits(workspace.audits_dir)
     item = built_corpus()[name]
-    catalogue = load_catalogue(workspace.audits_dir, workspace.partnership())
-    raw = read_return(item.path)
-    identification = identify_return(
-        raw, workspace.partnership(), catalogue, key=b"key", workspace_id="ws"
-    )
-    result = normalise_return(raw, catalogue.get(identification.audit_id), identification)
+    result = read_and_normalise(item.path, workspace)
     assert differences(result, item.expected) == []
 
 
