@@ -1,5 +1,8 @@
 """Builds the corpus of returns in every style agencies send, each named after what it tests.
 
+The WordprocessingML pieces (form fields, content controls, tables) live in pipeline.demo.wordml,
+shared with `qap demo`.
+
 Each entry carries the answers qap must read from it (normalised values by question id, per
 case, actions), so reader, identify and normalise tests share one set of truths.
 """
@@ -13,14 +16,25 @@ from pathlib import Path
 
 import docx
 from docx.enum.text import WD_BREAK
-from lxml import etree
 
 from pipeline.convert import convert_with_libreoffice
-
-NS = (
-    'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
-    'xmlns:w14="http://schemas.microsoft.com/office/word/2010/wordml"'
+from pipeline.demo.wordml import (
+    add_xml,
+    banner,
+    deleted,
+    document_with_title,
+    inserted,
+    legacy_checkbox,
+    legacy_dropdown,
+    legacy_text,
+    run,
+    sdt_checkbox,
+    sdt_date,
+    sdt_dropdown,
+    sdt_placeholder,
+    table,
 )
+
 TP26 = "teen-pregnancy-2026"
 TP26_TITLE = "Teen Pregnancy Pathway: use and impact (repeat audit)"
 Q = {
@@ -56,111 +70,6 @@ class CorpusFile:
 
     path: Path
     expected: Expected
-
-
-def add_xml(paragraph: object, fragment: str) -> None:
-    """Append raw WordprocessingML (runs, fields, content controls, revisions) to a paragraph."""
-    holder = etree.fromstring(f"<w:root {NS}>{fragment}</w:root>")
-    target = paragraph._p  # type: ignore[attr-defined]
-    for child in list(holder):
-        target.append(child)
-
-
-def run(text: str) -> str:
-    return f'<w:r><w:t xml:space="preserve">{text}</w:t></w:r>'
-
-
-def legacy_checkbox(checked: bool, label: str) -> str:
-    state = "<w:checked/>" if checked else ""
-    return (
-        '<w:r><w:fldChar w:fldCharType="begin"><w:ffData><w:name w:val="Check"/><w:enabled/>'
-        f'<w:checkBox><w:sizeAuto/><w:default w:val="0"/>{state}</w:checkBox></w:ffData>'
-        '</w:fldChar></w:r><w:r><w:instrText xml:space="preserve"> FORMCHECKBOX </w:instrText>'
-        f'</w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>{run(" " + label + "  ")}'
-    )
-
-
-def legacy_dropdown(entries: list[str], chosen: int) -> str:
-    items = "".join(f'<w:listEntry w:val="{e}"/>' for e in entries)
-    return (
-        '<w:r><w:fldChar w:fldCharType="begin"><w:ffData><w:name w:val="Drop"/><w:enabled/>'
-        f'<w:ddList><w:result w:val="{chosen}"/>{items}</w:ddList></w:ffData></w:fldChar></w:r>'
-        '<w:r><w:instrText xml:space="preserve"> FORMDROPDOWN </w:instrText></w:r>'
-        '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>'
-    )
-
-
-def legacy_text(*pieces: str) -> str:
-    result = "".join(run(piece) for piece in pieces)
-    return (
-        '<w:r><w:fldChar w:fldCharType="begin"><w:ffData><w:name w:val="Text"/><w:enabled/>'
-        "<w:textInput/></w:ffData></w:fldChar></w:r>"
-        '<w:r><w:instrText xml:space="preserve"> FORMTEXT </w:instrText></w:r>'
-        f'<w:r><w:fldChar w:fldCharType="separate"/></w:r>{result}'
-        '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
-    )
-
-
-def sdt_checkbox(checked: bool, label: str) -> str:
-    glyph = "☒" if checked else "☐"
-    return (
-        f'<w:sdt><w:sdtPr><w14:checkbox><w14:checked w14:val="{int(checked)}"/>'
-        '<w14:checkedState w14:val="2612" w14:font="MS Gothic"/>'
-        '<w14:uncheckedState w14:val="2610" w14:font="MS Gothic"/></w14:checkbox></w:sdtPr>'
-        f"<w:sdtContent>{run(glyph)}</w:sdtContent></w:sdt>{run(' ' + label + ' ')}"
-    )
-
-
-def sdt_dropdown(options: list[str], shown: str) -> str:
-    items = "".join(f'<w:listItem w:displayText="{o}" w:value="{o}"/>' for o in options)
-    return (
-        f"<w:sdt><w:sdtPr><w:dropDownList>{items}</w:dropDownList></w:sdtPr>"
-        f"<w:sdtContent>{run(shown)}</w:sdtContent></w:sdt>"
-    )
-
-
-def sdt_date(iso: str, shown: str) -> str:
-    return (
-        f'<w:sdt><w:sdtPr><w:date w:fullDate="{iso}T00:00:00Z"><w:dateFormat w:val="dd/MM/yyyy"/>'
-        f"</w:date></w:sdtPr><w:sdtContent>{run(shown)}</w:sdtContent></w:sdt>"
-    )
-
-
-def sdt_placeholder(text: str = "Click or tap here to enter text.") -> str:
-    return (
-        "<w:sdt><w:sdtPr><w:showingPlcHdr/></w:sdtPr>"
-        f"<w:sdtContent>{run(text)}</w:sdtContent></w:sdt>"
-    )
-
-
-def inserted(text: str) -> str:
-    return f'<w:ins w:id="1" w:author="Reviewer" w:date="2027-01-05T10:00:00Z">{run(text)}</w:ins>'
-
-
-def deleted(text: str) -> str:
-    return (
-        '<w:del w:id="2" w:author="Reviewer" w:date="2027-01-05T10:00:00Z">'
-        f'<w:r><w:delText xml:space="preserve">{text}</w:delText></w:r></w:del>'
-    )
-
-
-def table(document: docx.document.Document, header: list[str], rows: list[list[str]]) -> object:
-    """A bordered table with a header row and text rows."""
-    grid = document.add_table(rows=1 + len(rows), cols=len(header))
-    grid.style = "Table Grid"
-    for cell, text in zip(grid.rows[0].cells, header, strict=True):
-        cell.text = text
-    for row, values in zip(grid.rows[1:], rows, strict=True):
-        for cell, text in zip(row.cells, values, strict=True):
-            cell.text = text
-    return grid
-
-
-def banner(grid: object, row_index: int, text: str) -> None:
-    """Merge a whole row into one section banner cell."""
-    row = grid.rows[row_index]  # type: ignore[attr-defined]
-    merged = row.cells[0].merge(row.cells[-1])
-    merged.text = text
 
 
 def retyped_table(path: Path) -> Expected:
@@ -341,12 +250,6 @@ def content_controls(path: Path) -> Expected:
         refs={1: "EY-1", 2: "EY-2"},
         issue_kinds=frozenset({"missing"}),
     )
-
-
-def document_with_title(title: str) -> docx.document.Document:
-    document = docx.Document()
-    document.add_paragraph(title, style="Title")
-    return document
 
 
 def tracked_changes(path: Path) -> Expected:
