@@ -5,7 +5,11 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import re
 import shutil
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -23,6 +27,7 @@ from pipeline.workspace import Workspace
 from tests.intake_helpers import filled_return, kept_files, make_fast
 
 pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parent.parent
 # A guard against hanging forever, not a speed requirement.
 PATIENCE = 60
 
@@ -158,3 +163,26 @@ def test_a_broken_qap_toml_is_reported_and_the_watcher_runs_on(fast: Workspace) 
         logging.getLogger("pipeline.watch").removeHandler(errors)
     assert message.startswith(f"inbox scan failed: {fast.config_path} is not valid TOML")
     assert outcome.outcome == "quarantined"
+
+
+def test_watch_command_prints_outcomes_and_stops_on_ctrl_c(fast: Workspace) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QAP_")}
+    command = [sys.executable, "-m", "pipeline", "--workspace", str(fast.root), "watch"]
+    with subprocess.Popen(
+        [*command, "--poll", "0.5"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+    ) as child:
+        assert child.stdout is not None
+        first = child.stdout.readline()
+        (fast.inbox / "scan.docx").write_bytes(b"%PDF-1.7\n%%EOF\n")
+        second = child.stdout.readline()
+        child.send_signal(signal.SIGINT)
+        rest = child.stdout.read()
+        code = child.wait(PATIENCE)
+    assert first == f"Watching {fast.inbox} (checking every 0.5 seconds). Press Ctrl+C to stop.\n"
+    assert re.fullmatch(
+        r"\d\d:\d\d:\d\d scan\.docx: quarantined: This is a PDF, not a Word or Excel file\. "
+        r"See quarantine/\S+_scan\.docx\.txt\n",
+        second,
+    ), second
+    assert rest == "Stopped.\n"
+    assert code == 0
