@@ -23,6 +23,7 @@ class AgencyReturn:
     received_at: dt.datetime
     issues: int
     returns_received: int = 1
+    listed: bool = True
 
 
 @dataclass(frozen=True)
@@ -46,11 +47,12 @@ class AuditStatus:
 
     def describe(self) -> str:
         """A few plain lines for the coordinator."""
-        expected = len(self.returned) + len(self.outstanding)
+        listed = [r for r in self.returned if r.listed]
+        expected = len(listed) + len(self.outstanding)
         lines = [
             f"{self.audit_id}: {self.title}",
             f"  Deadline {self.deadline:%d %b %Y} ({self.deadline_words()}); "
-            f"{len(self.returned)} of {expected} agencies have returned.",
+            f"{len(listed)} of {expected} agencies have returned.",
         ]
         width = max((len(r.agency_name) for r in self.returned), default=0)
         for item in self.returned:
@@ -82,6 +84,7 @@ class AuditStatus:
                     "received_at": r.received_at.isoformat(),
                     "issues": r.issues,
                     "returns_received": r.returns_received,
+                    "listed": r.listed,
                 }
                 for r in self.returned
             ],
@@ -113,6 +116,7 @@ def audit_status(
                     stored.received_at,
                     len(stored.data.issues),
                     len(ledger.history(audit.id, key)),
+                    key in audit.agencies,
                 )
                 for key, stored in sorted(current.items(), key=lambda kv: kv[1].received_at)
             )

@@ -70,3 +70,13 @@ def test_status_of_an_unknown_audit(workspace: Workspace, runner: CliRunner) -> 
     result = runner.invoke(cli, ["status", "nope", "--workspace", str(workspace.root)])
     assert result.exit_code == 1
     assert result.output.startswith("Error: There is no audit 'nope' in this workspace.")
+
+
+def test_a_return_from_an_agency_not_listed_is_shown_but_not_counted(workspace: Workspace) -> None:
+    record_return(workspace, "housing", T0)
+    [status] = audit_status(workspace, "fathers-2026", today=dt.date(2027, 2, 20))
+    assert [(r.agency_key, r.listed) for r in status.returned] == [("housing", False)]
+    assert len(status.outstanding) == 8
+    lines = status.describe().splitlines()
+    assert "0 of 8 agencies have returned." in lines[1]
+    assert lines[2].endswith("no issues (not listed for this audit)")
