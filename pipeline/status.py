@@ -62,6 +62,8 @@ class AuditStatus:
             again = (
                 f", {item.returns_received} returns received" if item.returns_received > 1 else ""
             )
+            if not item.listed:
+                again += " (not listed for this audit)"
             lines.append(
                 f"  returned     {item.agency_name:<{width}}  {item.received_at.astimezone():%d %b %Y %H:%M}"
                 f"  {issues}{again}"
