@@ -21,7 +21,8 @@ from pipeline.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
-WIDTH = 88
+# Fits a printed A4 page in a monospaced font, and Notepad without scrolling.
+WIDTH = 78
 # identify's methods, in words an agency understands.
 _METHODS = {
     "coordinator": "placed by the Quality Assurance Coordinator",
@@ -147,7 +148,9 @@ def _body(ret: AuditReturn, audit: AuditDefinition | None) -> list[str]:
         lines += ["", "ACTIONS YOUR AGENCY PROPOSED"]
         for number, action in enumerate(ret.actions, 1):
             lines += _wrap(f"{number}. {action.action}", "  ")
-            target = action.target_date or action.target_raw or "(no target date)"
+            target = (
+                _date(action.target_date) if action.target_date else action.target_raw
+            ) or "(no target date)"
             lines += [f"     Owner: {action.owner or '(none given)'}; target: {target}"]
     return lines
 
@@ -181,9 +184,8 @@ def render_receipt(
     ]
     if ret.completed_by or ret.role or ret.completed_on:
         who = ", ".join(p for p in (ret.completed_by, ret.role) if p) or "(name not given)"
-        lines.append(
-            f"Completed by:  {who}" + (f", on {ret.completed_on}" if ret.completed_on else "")
-        )
+        on = f", on {_date(ret.completed_on)}" if ret.completed_on else ""
+        lines.append(f"Completed by:  {who}{on}")
     lines += [f"Identified:    {how}", f"Status:        {status}"]
     if replaces is not None:
         earlier = replaces.received_at.astimezone()

@@ -33,6 +33,7 @@ def test_receipt_lists_every_answer_and_issue(workspace: Workspace) -> None:
         "Northshire Safeguarding Children Partnership\nReceipt for an audit return"
     )
     assert "Agency:        Northshire Constabulary" in text
+    assert "Completed by:  A. Reviewer\n" in text
     assert "Status:        Accepted with 1 issue\n" in text
     assert "  1. [question 1.2] 'lots' is not a number." in text
     assert "\n         Answer: Yes\n         (as written on the form: y)\n" in text
@@ -42,7 +43,7 @@ def test_receipt_lists_every_answer_and_issue(workspace: Workspace) -> None:
     assert "(as written on the form: The father" not in text
     # Unanswered questions are listed too, so the agency sees what was missed.
     assert text.count("Answer: (not answered)") == len(catalogue.get("fathers-2026").questions) - 4
-    assert max(len(line) for line in text.splitlines()) <= 88
+    assert max(len(line) for line in text.splitlines()) <= 78
     assert "the new return will replace this one" in " ".join(text.split())
 
 
@@ -62,15 +63,20 @@ def test_receipt_actions(workspace: Workspace) -> None:
 
     stored = record_return(workspace, "police", T0, audit_id="domestic-abuse-2026")
     ret = dataclasses.replace(
-        stored.data, actions=(Action("Train staff", "DI", "2027-01-31", "end Jan"), Action("Audit"))
+        stored.data,
+        actions=(Action("Train staff", "DI", "2027-01-31", "end Jan"), Action("Audit")),
+        role="DI",
+        completed_on="2026-12-01",
     )
     stored = dataclasses.replace(stored, data=ret)
     partnership = workspace.partnership()
     audit = load_catalogue(workspace.audits_dir, partnership).get("domestic-abuse-2026")
     text = render_receipt(stored, partnership, audit)
     assert (
-        "ACTIONS YOUR AGENCY PROPOSED\n  1. Train staff\n     Owner: DI; target: 2027-01-31" in text
+        "ACTIONS YOUR AGENCY PROPOSED\n  1. Train staff\n     Owner: DI; target: 31 January 2027"
+        in text
     )
+    assert "Completed by:  A. Reviewer, DI, on 01 December 2026\n" in text
     assert "  2. Audit\n     Owner: (none given); target: (no target date)" in text
 
 
