@@ -64,7 +64,7 @@ def build_context(
     change = comparison(audit, previous, earlier, sources, figures)
     found = themes(audit, sources, notes)
     proposed = actions(sources, notes)
-    names = {a.key: a.name for a in partnership.agencies}
+    names = {a.key: agency_names(partnership, a.key)[1] for a in partnership.agencies}
     tracked = recommendations(tracker_items, notes, names)
     quality = data_quality(audit, sources, notes)
     report = _report(audit, sources, version, now)

@@ -350,7 +350,7 @@ def _recommendations(d: Any) -> None:
             "{{ r.status }}",
             "{% cellbg r.rag_fill %}{{ r.rag }}",
         ],
-        [1.8, 6.8, 3.2, 2.0, 1.9, 1.3],
+        [2.4, 6.6, 2.8, 2.0, 1.9, 1.3],
         "r in recommendations",
     )
     para(d, "{%p elif tracker_read %}")
