@@ -114,11 +114,13 @@ def _issues(ret: AuditReturn) -> list[str]:
         return ["  Nothing: every required answer was there and could be read. Thank you."]
     lines: list[str] = []
     for number, issue in enumerate(ret.issues, 1):
-        where = []
-        if issue.case:
-            where.append(f"case {issue.case}")
-        if issue.qid:
-            where.append(f"question {issue.qid}")
+        said = issue.message.casefold()
+        # Name the case and question only where the message does not already say them.
+        where = [
+            f"{label} {value}"
+            for label, value in (("case", issue.case), ("question", issue.qid))
+            if value and value.casefold() not in said
+        ]
         prefix = f"{number}. " + (f"[{', '.join(where)}] " if where else "")
         lines += textwrap.wrap(
             prefix + issue.message, WIDTH, initial_indent="  ", subsequent_indent="     "

@@ -87,3 +87,16 @@ def test_characters_a_text_file_cannot_hold_are_replaced_visibly(workspace: Work
         workspace, stored, partnership, load_catalogue(workspace.audits_dir, partnership)
     )
     assert "Answer: a\ufffdb\ufffdc" in path.read_text(encoding="utf-8-sig")
+
+
+def test_issue_locations_are_not_repeated(workspace: Workspace) -> None:
+    issues = (
+        ReturnIssue("missing", "Case 1: question 2.2 has no answer.", "2.2", "1"),
+        ReturnIssue("invalid", "Not a number.", "1.2", "3"),
+    )
+    stored = record_return(workspace, "police", T0, issues=issues)
+    partnership = workspace.partnership()
+    audit = load_catalogue(workspace.audits_dir, partnership).get("fathers-2026")
+    text = render_receipt(stored, partnership, audit)
+    assert "  1. Case 1: question 2.2 has no answer.\n" in text
+    assert "  2. [case 3, question 1.2] Not a number.\n" in text
