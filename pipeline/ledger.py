@@ -176,22 +176,14 @@ def _stored(row: sqlite3.Row) -> StoredReturn:
 
 
 def _file_record(row: sqlite3.Row) -> FileRecord:
-    return FileRecord(
-        file_id=row["id"],
-        token=row["token"],
-        sha256=row["sha256"],
-        original_name=row["original_name"],
-        received_at=_parse_time(row["received_at"]),
-        size=row["size"],
-        outcome=row["outcome"],
-        stored_path=row["stored_path"],
-        reason=row["reason"],
-        advice=row["advice"],
-        messages=tuple(json.loads(row["messages"])),
-        placed=bool(row["placed"]),
-        audit_id=row["audit_id"],
-        agency_key=row["agency_key"],
+    data = dict(row)
+    data.update(
+        file_id=data.pop("id"),
+        received_at=_parse_time(data["received_at"]),
+        messages=tuple(json.loads(data["messages"])),
+        placed=bool(data["placed"]),
     )
+    return FileRecord(**data)
 
 
 class Ledger:
