@@ -391,6 +391,17 @@ def validate(ctx: click.Context, file: Path, as_json: bool, workspace_dir: str |
         ctx.exit(1)
 
 
+@cli.command()
+@workspace_option
+@click.pass_context
+def demo(ctx: click.Context, workspace_dir: str | None) -> None:
+    """Run the whole job on the sample audits: forms, filled returns, inbox, reports, tracker."""
+    from pipeline.demo.run import run_demo
+
+    result = run_demo(_workspace(ctx, workspace_dir), click.echo)
+    click.echo(result.describe())
+
+
 def main() -> None:
     """Entry point of the `qap` console script."""
     cli(obj={})

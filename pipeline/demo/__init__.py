@@ -1,1 +1,1 @@
-"""qap demo: the whole job on the sample workspace, from forms issued to reports and the tracker."""
+"""qap demo: the whole job on the sample workspace, from forms issued to reports and the tracker (run.py)."""
