@@ -121,7 +121,6 @@ def _rag_chart(
     chart.grouping = "stacked"
     chart.overlap = 100
     chart.title = "Items by lead agency and RAG"
-    chart.y_axis.title = "Items"
     chart.y_axis.majorGridlines = None
     chart.x_axis.scaling.orientation = "maxMin"
     chart.x_axis.tickLblSkip = 1

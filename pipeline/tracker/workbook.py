@@ -152,7 +152,7 @@ def _fit_height(sheet: Worksheet, columns: dict[str, int], number: int) -> None:
         if not isinstance(value, str) or not value:
             continue
         width = sheet.column_dimensions[get_column_letter(column)].width or 10
-        per_line = max(1, int(width * 1.15))
+        per_line = max(1, int(width))
         lines = max(lines, sum(-(-len(part) // per_line) or 1 for part in value.split("\n")))
     height = min(409, 15 * lines + 2)
     current = sheet.row_dimensions[number].height
