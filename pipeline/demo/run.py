@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pipeline.definitions import Catalogue, load_catalogue
 from pipeline.demo.make import make_return
-from pipeline.demo.plan import AUDITS, PLAN, Planned
+from pipeline.demo.plan import AUDITS, PLAN, SCAN, Planned
 from pipeline.demo.safety import claim_for_demo, remember
 from pipeline.errors import WorkspaceError
 from pipeline.forms.issue import issue_forms
@@ -142,6 +142,7 @@ def _drop(workspace: Workspace, made: list[tuple[Planned, Path]], batch: int) ->
 
 def _process(workspace: Workspace, say: Say) -> RunSummary:
     # The demo's files are complete when they land, so there is no quiet period to wait out.
+    say("Reading the inbox, as `qap run` or `qap watch` does:")
     summary = run_inbox(workspace, quiet=0.0)
     for line in summary.describe().splitlines():
         say(f"  {line}")
@@ -184,8 +185,8 @@ def _late(statuses: list[AuditStatus]) -> tuple[tuple[str, str, dt.date], ...]:
 
 
 def _styles() -> str:
-    styles = list(dict.fromkeys(p.style for p in PLAN))
-    return ", ".join(styles[:-1]) + f" and {styles[-1]}"
+    styles = list(dict.fromkeys(p.style for p in PLAN if p.style != SCAN))
+    return ", ".join(styles[:-1]) + f" or {styles[-1]}"
 
 
 def run_demo(workspace: Workspace, say: Say, *, today: dt.date | None = None) -> DemoResult:
@@ -209,10 +210,8 @@ def run_demo(workspace: Workspace, say: Say, *, today: dt.date | None = None) ->
     try:
         made = _make(workspace, catalogue, forms, staging, today)
         first = _drop(workspace, made, 1)
-        say(
-            f"Returns: {first} files arrive in inbox/ from the agencies: {_styles()}; "
-            "one is incomplete and the 2025 audit's returns are late."
-        )
+        say(f"Returns: {first} files arrive in inbox/ from the agencies, as {_styles()}.")
+        say("  One return is incomplete, last year's audit comes in late, one file is a scan.")
         first_run = _process(workspace, say)
         outcomes = list(first_run.outcomes)
         later = _drop(workspace, made, 2)

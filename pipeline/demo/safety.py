@@ -101,6 +101,13 @@ def refusal(workspace: Workspace, found: list[Path]) -> str:
     )
 
 
+def _refuse_foreign(workspace: Workspace) -> None:
+    found = foreign_files(workspace)
+    if found:
+        log.info("demo refused: %d files it did not make", len(found))
+        raise WorkspaceError(refusal(workspace, found))
+
+
 def _remove(path: Path) -> bool:
     if path.is_dir():
         shutil.rmtree(path)
@@ -147,11 +154,10 @@ def claim_for_demo(workspace: Workspace) -> bool:
 
     Returns True when a previous demo's files were cleared.
     """
+    # Checked before taking the lock too, so a refused workspace is left exactly as it was.
+    _refuse_foreign(workspace)
     with workspace_lock(workspace):
-        found = foreign_files(workspace)
-        if found:
-            log.info("demo refused: %d files it did not make", len(found))
-            raise WorkspaceError(refusal(workspace, found))
+        _refuse_foreign(workspace)
         cleared = _clear(workspace)
         _save(workspace, ())
     log.info("demo workspace ready (previous demo cleared: %s)", cleared)
