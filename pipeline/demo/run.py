@@ -18,7 +18,7 @@ from pipeline.demo.plan import AUDITS, PLAN, SCAN, Planned
 from pipeline.demo.safety import claim_for_demo, remember
 from pipeline.errors import WorkspaceError
 from pipeline.forms.issue import issue_forms
-from pipeline.intake import RunSummary, run_inbox
+from pipeline.intake import RunSummary, ingest_files
 from pipeline.ledger import QUARANTINED, open_ledger
 from pipeline.model import RETURN_FORM
 from pipeline.processing import Outcome
@@ -130,20 +130,21 @@ def _make(
     return made
 
 
-def _drop(workspace: Workspace, made: list[tuple[Planned, Path]], batch: int) -> int:
+def _drop(workspace: Workspace, made: list[tuple[Planned, Path]], batch: int) -> list[Path]:
     """Move one batch into the inbox, as the mailbox rule saving attachments would."""
-    dropped = 0
+    dropped = []
     for planned, path in made:
         if planned.batch == batch:
             os.replace(path, workspace.inbox / path.name)
-            dropped += 1
+            dropped.append(workspace.inbox / path.name)
     return dropped
 
 
-def _process(workspace: Workspace, say: Say) -> RunSummary:
-    # The demo's files are complete when they land, so there is no quiet period to wait out.
-    say("Reading the inbox, as `qap run` or `qap watch` does:")
-    summary = run_inbox(workspace, quiet=0.0)
+def _process(workspace: Workspace, files: list[Path], say: Say) -> RunSummary:
+    say("Reading the inbox, one file at a time as `qap run` and `qap watch` do:")
+    # Only the demo's own files: anything else in the inbox (its README) is the coordinator's.
+    # They are complete when they land, so there is no quiet period to wait out either.
+    summary = ingest_files(workspace, files)
     for line in summary.describe().splitlines():
         say(f"  {line}")
     return summary
@@ -210,13 +211,13 @@ def run_demo(workspace: Workspace, say: Say, *, today: dt.date | None = None) ->
     try:
         made = _make(workspace, catalogue, forms, staging, today)
         first = _drop(workspace, made, 1)
-        say(f"Returns: {first} files arrive in inbox/ from the agencies, as {_styles()}.")
+        say(f"Returns: {len(first)} files arrive in inbox/ from the agencies, as {_styles()}.")
         say("  One return is incomplete, last year's audit comes in late, one file is a scan.")
-        first_run = _process(workspace, say)
+        first_run = _process(workspace, first, say)
         outcomes = list(first_run.outcomes)
         later = _drop(workspace, made, 2)
-        say(f"A week later: {later} corrected return arrives and replaces the incomplete one.")
-        second = _process(workspace, say)
+        say(f"A week later: {len(later)} corrected return arrives and replaces the incomplete one.")
+        second = _process(workspace, later, say)
         outcomes += second.outcomes
     finally:
         shutil.rmtree(staging, ignore_errors=True)
