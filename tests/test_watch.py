@@ -154,6 +154,9 @@ def test_a_broken_qap_toml_is_reported_and_the_watcher_runs_on(fast: Workspace) 
     good = fast.config_path.read_text(encoding="utf-8")
     try:
         with watching(fast) as seen:
+            # A first file shows the watcher is up before qap.toml is broken under it.
+            (fast.inbox / "first.docx").write_bytes(b"%PDF-1.7\n%%EOF\n")
+            assert seen.next().file_name == "first.docx"
             fast.config_path.write_text(good + "\n[settings\n", encoding="utf-8")
             (fast.inbox / "scan.docx").write_bytes(b"%PDF-1.7\n%%EOF\n")
             message = errors.records.get(timeout=PATIENCE)
@@ -162,7 +165,7 @@ def test_a_broken_qap_toml_is_reported_and_the_watcher_runs_on(fast: Workspace) 
     finally:
         logging.getLogger("pipeline.watch").removeHandler(errors)
     assert message.startswith(f"inbox scan failed: {fast.config_path} is not valid TOML")
-    assert outcome.outcome == "quarantined"
+    assert (outcome.file_name, outcome.outcome) == ("scan.docx", "quarantined")
 
 
 def test_watch_command_prints_outcomes_and_stops_on_ctrl_c(fast: Workspace) -> None:
