@@ -8,6 +8,7 @@ import datetime as dt
 from pathlib import Path
 
 import openpyxl
+from docx.document import Document
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -38,6 +39,18 @@ def _case_rows(audit: AuditDefinition, filled: Filled) -> list[list[str]]:
     return rows
 
 
+def _actions_and_save(document: Document, filled: Filled, target: Path) -> None:
+    """The actions table agencies add at the end (dates typed the English way), then save."""
+    if filled.actions:
+        document.add_paragraph("Actions")
+        table(
+            document,
+            ["Action", "Owner", "Target date"],
+            [[a, o, _uk(t)] for a, o, t in filled.actions],
+        )
+    document.save(str(target))
+
+
 def retyped_docx(
     target: Path, audit: AuditDefinition, agency_as_typed: str, filled: Filled
 ) -> None:
@@ -64,14 +77,7 @@ def retyped_docx(
         grid = table(document, ["No.", "Question", "Answer"], rows)
         for row_index, text in banners:
             banner(grid, row_index, text)
-    if filled.actions:
-        document.add_paragraph("Actions")
-        table(
-            document,
-            ["Action", "Owner", "Target date"],
-            [[a, o, _uk(t)] for a, o, t in filled.actions],
-        )
-    document.save(str(target))
+    _actions_and_save(document, filled, target)
 
 
 def legacy_docx(target: Path, audit: AuditDefinition, agency_as_typed: str, filled: Filled) -> None:
@@ -99,14 +105,7 @@ def legacy_docx(target: Path, audit: AuditDefinition, agency_as_typed: str, fill
             cut = answer.find(" ", len(answer) // 2)
             pieces = (answer[:cut], answer[cut:]) if cut > 0 else (answer,)
             add_xml(paragraph, legacy_text(*pieces))
-    if filled.actions:
-        document.add_paragraph("Actions")
-        table(
-            document,
-            ["Action", "Owner", "Target date"],
-            [[a, o, _uk(t)] for a, o, t in filled.actions],
-        )
-    document.save(str(target))
+    _actions_and_save(document, filled, target)
 
 
 def _heading(sheet: Worksheet, row: int, text: str, size: int) -> None:

@@ -38,6 +38,10 @@ DOMESTIC_ABUSE: dict[str, dict[str, tuple[str, ...]]] = {
             "Identification was timely. {Who} recognised controlling behaviour (money, phone "
             "checking) rather than treating it as a one-off argument, and recorded {child} by name "
             "and age.",
+            "A disclosure was made during {contact} and {who} used routine enquiry well: the "
+            "mother was asked when alone, and it was noted that {child} slept next to the room.",
+            "Risk was recognised quickly because {who} read the history on {record} before the "
+            "visit and saw three earlier reports at the address.",
         ),
         WEAK: (
             "The incident was recorded as a verbal argument after {contact}. {Record} shows {child} "
@@ -47,6 +51,8 @@ DOMESTIC_ABUSE: dict[str, dict[str, tuple[str, ...]]] = {
             "noted 'family stress' without enquiry, so the risk to {child} was recognised late.",
             "{Who} identified the abuse but the record focuses on the adult victim; {child} is "
             "mentioned only as 'children in the household'.",
+            "No routine enquiry took place at {contact}, although the mother had a bruise that "
+            "was recorded. The abuse came to light a month later through another agency.",
         ),
     },
     "2.2": {
@@ -57,6 +63,8 @@ DOMESTIC_ABUSE: dict[str, dict[str, tuple[str, ...]]] = {
             "school attendance and behaviour were noted and shared at {meeting}.",
             "{Child} was seen alone and said they felt safer since the father left. {Who} arranged "
             "a same-day notification to the school so staff could offer support.",
+            "{Who} asked the school to watch for changes in behaviour and shared the safety plan "
+            "with the nursery; {child} was offered a place in a children's recovery group.",
         ),
         WEAK: (
             "The plan concentrated on the adult victim's safety. There is no record of what life "
@@ -65,6 +73,8 @@ DOMESTIC_ABUSE: dict[str, dict[str, tuple[str, ...]]] = {
             "manager's view. {Child} was not spoken to.",
             "The child's needs were assumed to be met by the mother moving to a refuge; no check "
             "was made on the child's school place or health registration after the move.",
+            "The child's missed health appointments were not followed up after the incident, and "
+            "nobody checked who was now caring for the child after school.",
         ),
     },
     "3.3": {
@@ -75,6 +85,8 @@ DOMESTIC_ABUSE: dict[str, dict[str, tuple[str, ...]]] = {
             "all its actions, including a joint visit with the social worker.",
             "Good multi-agency planning: the MARAC actions were built into the child in need plan "
             "and reviewed at every core group.",
+            "Our chronology was shared before {meeting}, and the plan was reviewed when the "
+            "father was released from custody.",
         ),
         WEAK: (
             "Our agency was not invited to {meeting} and did not ask to attend, so our information "
@@ -93,6 +105,8 @@ DOMESTIC_ABUSE: dict[str, dict[str, tuple[str, ...]]] = {
             "engaged only once safety checks had been completed.",
             "Engagement was planned around the risk: visits when the father was at work, and a "
             "separate appointment for him with probation.",
+            "{Who} kept contact with the mother by text at agreed times. The father was seen in "
+            "a separate appointment and agreed to a referral to a perpetrator programme.",
         ),
         WEAK: (
             "Contact was mainly with the mother; the father was not engaged and no reason is "
