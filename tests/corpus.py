@@ -16,6 +16,7 @@ from pathlib import Path
 
 import docx
 from docx.enum.text import WD_BREAK
+from lxml import etree
 
 from pipeline.convert import convert_with_libreoffice
 from pipeline.demo.wordml import (
@@ -439,3 +440,31 @@ def differences(result: object, expected: Expected) -> list[str]:
     if kinds != expected.issue_kinds:
         out.append(f"issue kinds {sorted(kinds)}")
     return out
+
+
+def fill_qap_docx(form: Path, target: Path, values: dict[str, str], *, keep_identity: bool) -> Path:
+    """A qap Word form with its tagged controls filled in; optionally with its identity removed."""
+    import zipfile
+
+    from tests.hostile import rewrite_zip
+
+    w_ns = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    with zipfile.ZipFile(form) as package:
+        root = etree.fromstring(package.read("word/document.xml"))
+        custom = package.read("docProps/custom.xml")
+    for sdt in root.iter(f"{{{w_ns}}}sdt"):
+        tag = sdt.find(f"{{{w_ns}}}sdtPr/{{{w_ns}}}tag")
+        value = values.get(tag.get(f"{{{w_ns}}}val", "")) if tag is not None else None
+        if value is None:
+            continue
+        props = sdt.find(f"{{{w_ns}}}sdtPr")
+        for flag in props.findall(f"{{{w_ns}}}showingPlcHdr"):
+            props.remove(flag)
+        texts = list(sdt.iter(f"{{{w_ns}}}t"))
+        texts[0].text = value
+        for extra in texts[1:]:
+            extra.text = ""
+    replace = {"word/document.xml": etree.tostring(root, xml_declaration=True, encoding="UTF-8")}
+    if not keep_identity:
+        replace["docProps/custom.xml"] = custom.replace(b"qap-identity", b"other-property")
+    return rewrite_zip(form, target, replace)

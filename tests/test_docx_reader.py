@@ -75,3 +75,44 @@ def test_forbidden_xml_characters_are_a_clear_rejection(tmp_path: Path) -> None:
         "qap could not read this file as a Word or Excel return (XMLSyntaxError)."
     )
     assert "save it again" in caught.value.advice
+
+
+def test_qap_form_that_lost_its_identity_reads_like_the_signed_one(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+    from tests.corpus import fill_qap_docx
+
+    done = CliRunner().invoke(
+        cli, ["--workspace", str(workspace.root), "forms", "teen-pregnancy-2026"]
+    )
+    assert done.exit_code == 0, done.output
+    form = workspace.outbox / "forms" / "teen-pregnancy-2026" / "housing.docx"
+    values = {
+        "qap:q:1.1": "Partly",
+        "qap:q:1.2": "Team briefings.",
+        "qap:q:5.2": "Fathers are now recorded.",
+        "qap:case:1:ref": "HX-9",
+        "qap:case:1:2.1": "Yes",
+        "qap:case:1:2.2": "Good",
+        "qap:case:2:ref": "HX-10",
+        "qap:case:2:3.3": "Weekly visits.",
+        "qap:action:1:action": "Brief all staff",
+        "qap:action:1:owner": "Service manager",
+        "qap:action:1:target": "31/03/2027",
+        "qap:completed_by": "A. Example",
+    }
+    signed = read_and_normalise(
+        fill_qap_docx(form, tmp_path / "signed.docx", values, keep_identity=True), workspace
+    )
+    generic = read_and_normalise(
+        fill_qap_docx(form, tmp_path / "housing.docx", values, keep_identity=False), workspace
+    )
+    assert (generic.audit_id, generic.agency_key) == (signed.audit_id, signed.agency_key)
+    assert generic.identification.method == "labels"
+    assert generic.answers == signed.answers
+    assert generic.cases == signed.cases
+    assert generic.actions == signed.actions
+    assert generic.completed_by == signed.completed_by == "A. Example"

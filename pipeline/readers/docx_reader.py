@@ -49,6 +49,16 @@ class _Paragraphs:
             self.count += 1
             self.pending = None
 
+    def answer_box(self, table: TableData) -> bool:
+        """A one-cell table right after a question is its answer box (the lines between were help)."""
+        if self.pending is None or any(len(row.cells) > 1 for row in table.rows):
+            return False
+        qid, question, _, where = self.pending
+        text = "\n".join(row.cells[0][0] for row in table.rows if row.cells and row.cells[0][0])
+        self.pending = (qid, question, [text] if text else [], where)
+        self.flush()
+        return True
+
     def feed(self, text: str, level: int | None, where: str) -> None:
         text = text.strip()
         if not text:
@@ -116,8 +126,11 @@ def read_docx_return(path: Path) -> RawReturn:
                     level = heading_level(block[1], levels)
                     paragraphs.feed(block[0], level, f"paragraph {p_index}")
                     continue
+                table = as_table(reader, block)
+                if paragraphs.answer_box(table):
+                    continue
                 paragraphs.flush()
-                queue.append(as_table(reader, block))
+                queue.append(table)
                 while queue:
                     table = queue.pop(0)
                     tables += 1

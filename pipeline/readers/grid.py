@@ -284,6 +284,21 @@ def _question_like(text: str) -> bool:
     return qid_of(text) is not None or bool(LEAD_QID.match(text)) or len(text) >= 20
 
 
+def _case_rows(cols: dict[str, int], others: dict[int, str]) -> bool:
+    """Whether a header starts one-row-per-case: a case column and question columns."""
+    if not all(_question_like(text) for text in others.values()):
+        return False
+    return ("case_ref" in cols and "case_index" in cols) or (
+        bool(others) and ("case_ref" in cols or "case_index" in cols)
+    )
+
+
+def _column_key(text: str) -> str:
+    """A question column's key: its id ("2.1  Was the..." -> "2.1"), else its text."""
+    lead = LEAD_QID.match(text.strip())
+    return qid_of(text) or (lead.group(1) if lead else text.strip())
+
+
 def _header(row: list[Cell]) -> Layout | None:
     """The layout a header row declares, or None when the row is not a header."""
     layout = Layout(width=len(row))
@@ -313,9 +328,9 @@ def _header(row: list[Cell]) -> Layout | None:
         layout.mode = "actions"
     elif layout.case_cols and ("id" in cols or "question" in cols):
         layout.mode = "cases"
-    elif "case_ref" in cols and others and all(_question_like(t) for t in others.values()):
+    elif _case_rows(cols, others):
         layout.mode = "caserows"
-        layout.key_cols = {col: qid_of(text) or text for col, text in others.items()}
+        layout.key_cols = {col: _column_key(text) for col, text in others.items()}
     elif ("id" in cols or "question" in cols) and "answer" in cols:
         layout.mode = "questions"
     elif "question" in cols and sum(norm(t) in OPTION_WORDS for t in others.values()) >= 2:
@@ -346,6 +361,8 @@ def interpret_grid(grid: list[list[Cell]], found: Findings, layout: Layout | Non
     layout = layout or Layout()
     if grid and _header(grid[0]) is None and len(grid[0]) != layout.width:
         layout = Layout()
+    # A "Case 2" banner inside a table speaks for the rows below it, not for the next table.
+    context = found.case_context
     for row in grid:
         cells = _distinct(row)
         if not cells:
@@ -354,7 +371,7 @@ def interpret_grid(grid: list[list[Cell]], found: Findings, layout: Layout | Non
         if header is not None:
             layout = header
             continue
-        if len(cells) == 1:
+        if len(cells) == 1 and layout.mode not in ("cases", "caserows"):
             _single(cells[0][1].text, found)
             continue
         if _labels(cells, found, layout):
@@ -367,8 +384,9 @@ def interpret_grid(grid: list[list[Cell]], found: Findings, layout: Layout | Non
             _case_per_row(row, layout, found)
         elif layout.mode == "actions":
             _action_row(row, layout, found)
-        else:
+        elif len(cells) > 1:
             _loose_row(cells, found)
+    found.case_context = context
     return layout
 
 
@@ -468,6 +486,8 @@ def _case_per_row(row: list[Cell], layout: Layout, found: Findings) -> None:
     number = _at(row, layout, "case_index")
     if number is not None and number.text.strip().isdigit():
         index = int(number.text.strip())
+    elif number is not None and case_heading(number.text):
+        index = case_heading(number.text)[0]  # type: ignore[index]
     ref_cell = _at(row, layout, "case_ref")
     if ref_cell is not None:
         heading = case_heading(ref_cell.text)
