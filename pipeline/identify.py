@@ -255,6 +255,12 @@ def _from_labels(
                 f"{earlier[0]} ({earlier[1]}); check which agency sent it."
             )
     title = "\n".join(t for t in (raw.labels.get("audit", ""), raw.labels.get("title", "")) if t)
+    if not agency_label and search.agency is None:
+        # Forms often say who they are for in a heading ("Return form for Northshire Homes").
+        for line in raw.labels.get("title", "").splitlines():
+            if (agency := match_agency(line, partnership)) is not None:
+                search.agency_from("title lines", agency, "labels")
+                break
     if title and search.audit is None:
         search.audit_from("audit title", match_audit_title(title, catalogue), "labels")
 

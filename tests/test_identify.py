@@ -155,3 +155,13 @@ def test_titles_tell_the_2025_and_2026_audits_apart() -> None:
         "teen-pregnancy-2025",
         "teen-pregnancy-2026",
     )
+
+
+def test_agency_named_in_a_heading_line_when_there_is_no_agency_label() -> None:
+    title = f"Northshire Safeguarding Children Partnership\n{TP26.title}\nReturn form for Northshire Homes"
+    result = identify(raw("return.xlsx", labels={"title": title}))
+    assert (result.audit_id, result.agency_key, result.method) == (
+        "teen-pregnancy-2026",
+        "housing",
+        "labels",
+    )
