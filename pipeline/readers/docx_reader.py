@@ -16,14 +16,8 @@ from pipeline.readers.docx_xml import (
     joined_paragraphs,
     main_part,
 )
-from pipeline.readers.grid import (
-    LEAD_QID,
-    Findings,
-    Layout,
-    case_heading,
-    interpret_grid,
-    split_label,
-)
+from pipeline.readers.grid import Findings, Layout, interpret_grid
+from pipeline.readers.vocab import LEAD_QID, case_heading, split_label
 
 log = logging.getLogger(__name__)
 

@@ -11,162 +11,24 @@ import re
 from dataclasses import dataclass, field
 
 from pipeline.model import FormIdentity, RawAction, RawCase, RawReturn, RawRow
-
-QID = re.compile(r"^(?:q(?:uestion)?\.?\s*(?:no\.?\s*)?)?(\d{1,2}(?:\.\d{1,2}){1,2})[.):]?$", re.I)
-LEAD_QID = re.compile(
-    r"^(?:q(?:uestion)?\.?\s*)?(\d{1,2}(?:\.\d{1,2}){1,2})[.):]?\s+(\S.*)$", re.I | re.S
+from pipeline.readers.vocab import (
+    ACTION_HEADERS,
+    ANSWER_HEADERS,
+    ID_HEADERS,
+    LABEL_OF,
+    LEAD_QID,
+    MARKS,
+    OPTION_WORDS,
+    OWNER_HEADERS,
+    QUESTION_HEADERS,
+    TARGET_HEADERS,
+    case_heading,
+    label_key,
+    norm,
+    qid_of,
+    resolve_ticks,
+    split_label,
 )
-CASE = re.compile(r"^case\s*(?:no\.?\s*)?(\d{1,2}|[a-j])\b\s*[:\-–—.)]?\s*(.*)$", re.I | re.S)
-BOXES_TICKED = "☒☑⊠"
-BOXES_EMPTY = "☐□"
-BOX_SPLIT = re.compile(f"([{BOXES_TICKED}{BOXES_EMPTY}])")
-MARKS = {"x", "✓", "✔", "✗", "✘", "■", "y", "yes", "☒", "☑", "⊠"}
-
-# Column headings of a one-column-per-option layout (the answer is the column marked x).
-OPTION_WORDS = {"yes", "no", "partly", "partially", "n a", "not applicable", "not known"}
-OPTION_WORDS |= {"outstanding", "good", "requires improvement", "inadequate"}
-OPTION_WORDS |= {"fully met", "mostly met", "partially met", "not met"}
-LABELS: dict[str, tuple[str, ...]] = {
-    "agency": (
-        "agency",
-        "agency name",
-        "name of agency",
-        "your agency",
-        "partner agency",
-        "organisation",
-        "organization",
-        "organisation name",
-        "name of organisation",
-        "agency organisation",
-    ),
-    "audit": (
-        "audit",
-        "audit title",
-        "audit name",
-        "name of audit",
-        "title of audit",
-        "audit topic",
-    ),
-    "completed_by": (
-        "completed by",
-        "return completed by",
-        "name of person completing",
-        "person completing",
-        "name of auditor",
-        "auditor",
-        "your name",
-        "name",
-    ),
-    "role": ("role", "job title", "designation", "position", "role job title", "job role"),
-    "completed_on": (
-        "date",
-        "date completed",
-        "completed on",
-        "date of completion",
-        "completion date",
-        "date of return",
-        "date submitted",
-    ),
-    "case_ref": (
-        "case reference",
-        "case ref",
-        "case id",
-        "case number",
-        "case no",
-        "child id",
-        "child's id",
-        "child reference",
-        "child's reference",
-        "case identifier",
-        "reference",
-    ),
-}
-LABEL_OF = {text: key for key, texts in LABELS.items() for text in texts}
-
-ID_HEADERS = {"no", "number", "q", "q no", "qno", "question no", "question number", "ref"}
-ID_HEADERS |= {"id", "#", "item", "qid", "question id", "question ref", "standard no"}
-QUESTION_HEADERS: tuple[str, ...] = (
-    "question",
-    "standard",
-    "indicator",
-    "criteria",
-    "criterion",
-    "prompt",
-)
-ANSWER_HEADERS: tuple[str, ...] = (
-    "answer",
-    "response",
-    "your answer",
-    "your response",
-    "agency response",
-)
-ANSWER_HEADERS += ("rating", "grade", "judgement", "self assessment", "reply", "value")
-ACTION_HEADERS = ("action", "actions", "action agreed", "agreed action", "what will be done")
-OWNER_HEADERS = ("owner", "action owner", "lead", "lead officer", "responsible", "by whom", "who")
-TARGET_HEADERS: tuple[str, ...] = (
-    "target date",
-    "target",
-    "by when",
-    "due",
-    "due date",
-    "deadline",
-)
-TARGET_HEADERS += ("completion date", "timescale", "date due", "target completion date")
-
-
-def norm(text: str) -> str:
-    """Lower case, curly quotes straightened, punctuation at the ends and runs of spaces removed."""
-    text = text.replace("’", "'").replace("‘", "'").casefold()
-    text = re.sub(r"[\s/()]+", " ", text)
-    return text.strip(" :*.-–?").strip()
-
-
-def label_key(text: str) -> str | None:
-    """The label a cell or paragraph names ("Agency:" -> "agency"), or None."""
-    if len(text) > 40:
-        return None
-    return LABEL_OF.get(norm(text))
-
-
-def split_label(text: str) -> tuple[str, str] | None:
-    """("agency", "Police") from "Agency: Police" in one cell or paragraph, or None."""
-    if ":" not in text:
-        return None
-    left, _, right = text.partition(":")
-    key = label_key(left)
-    if key is None or not right.strip():
-        return None
-    return key, resolve_ticks(right.strip())
-
-
-def qid_of(text: str) -> str | None:
-    """The question id a cell holds ("Q1.1", "1.1.", "1.1)" -> "1.1"), or None."""
-    match = QID.match(text.strip())
-    return match.group(1) if match else None
-
-
-def case_heading(text: str) -> tuple[int, str] | None:
-    """(2, "AB123") from "Case 2: AB123" or "Case B", or None."""
-    match = CASE.match(text.strip())
-    if match is None or len(text) > 60:
-        return None
-    token = match.group(1).lower()
-    index = int(token) if token.isdigit() else ord(token) - ord("a") + 1
-    rest = re.sub(r"^(?:ref(?:erence)?\.?|id)\s*[:\-]?\s*", "", match.group(2).strip(), flags=re.I)
-    return index, rest.strip(" ()[]")
-
-
-def resolve_ticks(text: str) -> str:
-    """The ticked options of "☒ Yes ☐ No" (or "Yes ☒ No ☐"); text without boxes is unchanged."""
-    if not BOX_SPLIT.search(text):
-        return text
-    parts = BOX_SPLIT.split(text)
-    if parts[0].strip():
-        pairs = [(parts[i], parts[i - 1]) for i in range(1, len(parts), 2)]
-    else:
-        pairs = [(parts[i], parts[i + 1]) for i in range(1, len(parts), 2)]
-    ticked = [label.strip(" \t\n:;,/|-") for box, label in pairs if box in BOXES_TICKED]
-    return "; ".join(label for label in ticked if label)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ from lxml import etree
 from pipeline.errors import ReturnRejected
 from pipeline.model import RawReturn
 from pipeline.readers.docx_xml import main_part, parser
-from pipeline.readers.grid import Cell, Findings, Layout, case_heading, interpret_grid, qid_of
+from pipeline.readers.grid import Cell, Findings, Layout, interpret_grid
+from pipeline.readers.vocab import case_heading, qid_of
 
 log = logging.getLogger(__name__)
 
