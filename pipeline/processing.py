@@ -367,7 +367,11 @@ def process_path(
 def recover(ctx: Context, ledger: Ledger) -> list[Outcome]:
     """Finish whatever an interrupted run left in processing; nothing lost, nothing counted twice."""
     from pipeline.store import claimed_files
+    from pipeline.temps import sweep_temporaries
 
+    workspace = ctx.workspace
+    # Half-written reports, notes and trackers of a killed run: their writer can never finish them.
+    sweep_temporaries((workspace.outbox, workspace.quarantine, workspace.archive, workspace.private))
     outcomes = []
     for claimed in claimed_files(ctx.workspace):
         log.info("recovering %s left in processing by an interrupted run", claimed.original_name)

@@ -18,6 +18,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.temps import new_temp
 from pipeline.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -236,9 +237,8 @@ def place(workspace: Workspace, claimed: Claimed, stored_path: str) -> Path:
 def write_note(path: Path, text: str) -> None:
     """Write a plain-text note (UTF-8 with BOM so Notepad shows it right) atomically."""
     _private_dir(path.parent)
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8-sig", newline="\r\n") as fh:
+    temp = new_temp(path.parent)
+    with temp.open("w", encoding="utf-8-sig", newline="\r\n") as fh:
         fh.write(text)
         fh.flush()
         os.fsync(fh.fileno())

@@ -15,7 +15,13 @@ from pipeline.definitions import AuditDefinition, Catalogue
 from pipeline.errors import QapError
 from pipeline.model import StoredReturn, TrackerItem
 from pipeline.report.context import build_context
-from pipeline.report.versions import claim, draft_path, latest_path, next_version, write_atomic
+from pipeline.report.versions import (
+    draft_path,
+    latest_path,
+    next_version,
+    publish_new,
+    write_atomic,
+)
 from pipeline.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -128,14 +134,14 @@ def write_draft_report(
             version=version,
             chart_cache=cache,
         )
-        path = claim(folder, audit_id, version)
-        if path is not None:
+        path = draft_path(folder, audit_id, version)
+        folder.mkdir(parents=True, exist_ok=True)
+        if publish_new(path, data):
             break
     else:
         raise QapError(
             f"Another qap run kept taking the next draft number in {folder}; run `qap report {audit_id}` again."
         )
-    write_atomic(path, data)
     latest = latest_path(folder, audit_id)
     write_atomic(latest, data)
     log.info("wrote %s (%d returns)", path.name, len(returns))

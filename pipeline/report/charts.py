@@ -6,10 +6,11 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from pipeline.temps import new_temp
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -62,13 +63,13 @@ def chart_png(spec: ChartSpec, cache_dir: Path) -> Path:
     if path.is_file():
         return path
     data = _draw(spec)
-    fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".png.tmp")
+    tmp = new_temp(cache_dir)
     try:
-        with os.fdopen(fd, "wb") as fh:
+        with tmp.open("wb") as fh:
             fh.write(data)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     log.info("drew chart %s", path.name)
     return path

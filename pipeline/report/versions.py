@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from pathlib import Path
+
+from pipeline.temps import new_temp
 
 LATEST = "latest"
 
@@ -46,16 +47,41 @@ def claim(folder: Path, audit_id: str, version: int) -> Path | None:
     return path
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write a file whole or not at all: a temporary file in the same folder, then os.replace."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
+def _written_temp(folder: Path, data: bytes) -> Path:
+    """A temp file in `folder` holding `data`, flushed to disk."""
+    tmp = new_temp(folder)
     try:
-        with os.fdopen(fd, "wb") as fh:
+        with tmp.open("wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write a file whole or not at all: a temporary file in the same folder, then os.replace."""
+    tmp = _written_temp(path.parent, data)
+    try:
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+def publish_new(path: Path, data: bytes) -> bool:
+    """Create `path` holding `data`, whole, only if no such file exists yet; False if one does.
+
+    The name appears with its content in one step (a hard link of a finished temp file), so a
+    crash can never leave an empty or half-written numbered draft.
+    """
+    tmp = _written_temp(path.parent, data)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        return False
+    finally:
+        tmp.unlink(missing_ok=True)
+    return True

@@ -7,10 +7,10 @@ import datetime as dt
 import logging
 import os
 import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from pipeline.temps import new_temp
 from pipeline.tracker.package import Fingerprint, fingerprint, owner_files
 
 log = logging.getLogger(__name__)
@@ -48,9 +48,8 @@ def _fsync_dir(folder: Path) -> None:
 def save_to_temp(folder: Path, save: Callable[[Path], None], check: Callable[[Path], None]) -> Path:
     """Save into a new temp .xlsx in `folder`, flush it to disk and check it; removed on failure."""
     folder.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=".qap-tracker-", suffix=".xlsx", dir=folder)
-    os.close(fd)
-    temp = Path(name)
+    # The .xlsx suffix: openpyxl refuses to save under any other.
+    temp = new_temp(folder, ".xlsx")
     try:
         save(temp)
         with open(temp, "rb+") as fh:

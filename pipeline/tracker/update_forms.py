@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 from pipeline.config import Agency, Partnership
 from pipeline.errors import UnknownAuditError
 from pipeline.model import UPDATE_FORM, FormIdentity, RawReturn, TrackerItem
+from pipeline.temps import new_temp
 from pipeline.tracker.cells import needs_quote_prefix, parse_date
 from pipeline.tracker.columns import DONE_STATUSES, STATUSES, find_agency
 from pipeline.tracker.update_reader import UPDATE_AUDIT_ID, UPDATE_HEADERS
@@ -61,13 +61,12 @@ def _intro(partnership: Partnership, agency: Agency, today: dt.date) -> tuple[st
 
 
 def _write_atomically(path: Path, save: Callable[[Path], None]) -> None:
-    fd, name = tempfile.mkstemp(prefix=".qap-", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
+    temp = new_temp(path.parent, path.suffix)
     try:
-        save(Path(name))
-        os.replace(name, path)
+        save(temp)
+        os.replace(temp, path)
     except BaseException:
-        Path(name).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
         raise
 
 
