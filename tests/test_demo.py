@@ -98,9 +98,9 @@ def _check_outputs(workspace: Workspace, output: str) -> None:
 def test_demo_runs_end_to_end_then_again_with_the_same_result(
     workspace: Workspace, runner: CliRunner
 ) -> None:
-    # The sample workspace's inbox holds a README for coordinators: the demo leaves it alone.
-    readme = workspace.inbox / "README.md"
-    readme.write_text("Agencies' returns arrive here.\n", encoding="utf-8")
+    # The sample workspace's inbox keeps a placeholder for git: the demo leaves it alone.
+    readme = workspace.inbox / ".gitkeep"
+    readme.write_text("", encoding="utf-8")
     code, output = _demo(runner, workspace)
     assert code == 0, output
     assert output.startswith(f"Workspace: {workspace.root}\n")
@@ -135,7 +135,7 @@ def test_demo_runs_end_to_end_then_again_with_the_same_result(
     )
     _check_outputs(workspace, again)
     assert _counts(workspace) == first_counts
-    assert readme.read_text(encoding="utf-8") == "Agencies' returns arrive here.\n"
+    assert readme.read_text(encoding="utf-8") == ""
 
 
 def test_demo_refuses_a_workspace_holding_a_return_it_did_not_make(

@@ -142,7 +142,7 @@ def _drop(workspace: Workspace, made: list[tuple[Planned, Path]], batch: int) ->
 
 def _process(workspace: Workspace, files: list[Path], say: Say) -> RunSummary:
     say("Reading the inbox, one file at a time as `qap run` and `qap watch` do:")
-    # Only the demo's own files: anything else in the inbox (its README) is the coordinator's.
+    # Only the demo's own files: anything else in the inbox is the coordinator's.
     # They are complete when they land, so there is no quiet period to wait out either.
     summary = ingest_files(workspace, files)
     for line in summary.describe().splitlines():
