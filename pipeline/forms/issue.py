@@ -8,7 +8,6 @@ version in new files (`police-v2.docx`), and every version issued stays on recor
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import json
 import logging
 import os
@@ -25,6 +24,7 @@ from pipeline.forms.docx_writer import write_docx_form
 from pipeline.forms.fields import form_file_name
 from pipeline.forms.identity import sign_identity
 from pipeline.forms.xlsx_writer import write_xlsx_form
+from pipeline.lock import file_lock
 from pipeline.model import RETURN_FORM, FormIdentity
 from pipeline.workspace import Workspace
 
@@ -202,9 +202,5 @@ def _save_register(workspace: Workspace, register: list[IssueRecord]) -> None:
 def _register_lock(workspace: Workspace) -> Iterator[None]:
     """Serialise `qap forms` runs on one workspace, so two never take the same version."""
     workspace.ensure_private_dirs()
-    fd = os.open(workspace.private / "forms-issued.lock", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with file_lock(workspace.private / "forms-issued.lock"):
         yield
-    finally:
-        os.close(fd)
