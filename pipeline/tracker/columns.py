@@ -38,12 +38,12 @@ class Column:
 
 COLUMNS = (
     Column("ref", "Ref", 14),
-    Column("audit", "Audit", 17),
+    Column("audit", "Audit", 20),
     Column("source", "Source", 13),
     Column("theme", "Theme or section", 16),
     Column("text", "Recommendation or action", 44),
     Column("lead_agency", "Lead agency", 22),
-    Column("owner", "Owner", 16),
+    Column("owner", "Owner", 19),
     Column("raised", "Date raised", 11, date=True),
     Column("target", "Target date", 11, date=True),
     Column("revised_target", "Revised target date", 11, date=True),

@@ -144,6 +144,8 @@ def write_cells(
 
 
 def _fit_height(sheet: Worksheet, columns: dict[str, int], number: int) -> None:
+    import textwrap
+
     from openpyxl.utils import get_column_letter
 
     lines = 1
@@ -152,8 +154,10 @@ def _fit_height(sheet: Worksheet, columns: dict[str, int], number: int) -> None:
         if not isinstance(value, str) or not value:
             continue
         width = sheet.column_dimensions[get_column_letter(column)].width or 10
-        per_line = max(1, int(width))
-        lines = max(lines, sum(-(-len(part) // per_line) or 1 for part in value.split("\n")))
+        # A width unit holds about 1.1 characters of the body font; wrapping is by whole words.
+        per_line = max(1, int(width * 1.1))
+        wrapped = (len(textwrap.wrap(part, per_line)) or 1 for part in value.split("\n"))
+        lines = max(lines, sum(wrapped))
     height = min(409, 15 * lines + 2)
     current = sheet.row_dimensions[number].height
     if current is None or current < height:
