@@ -119,6 +119,8 @@ def test_pdf_through_libreoffice(workspace: Workspace, runner: CliRunner, audit_
     assert result.output.endswith(f"PDF: {pdf}\n")
     assert pdf.read_bytes().startswith(b"%PDF")
     assert _sha(folder / f"{audit_id}-draft-latest.pdf") == _sha(pdf)
+    for made in (pdf, folder / f"{audit_id}-draft-latest.pdf"):
+        assert made.stat().st_mode & 0o077 == 0, f"{made.name} is readable by others"
     assert not [p for p in folder.iterdir() if p.name.startswith(".")]
     if shutil.which("pdftotext"):
         text = subprocess.run(

@@ -155,6 +155,8 @@ def _pdf(docx: Path, folder: Path, audit_id: str) -> Path:
     with tempfile.TemporaryDirectory(dir=folder, prefix=".pdf-") as scratch:
         produced = convert_with_libreoffice(docx, Path(scratch), target="pdf")
         target = docx.with_suffix(".pdf")
+        # The PDF holds the same answers as the draft: owner-only, like the draft itself.
+        os.chmod(produced, 0o600)
         os.replace(produced, target)
     write_atomic(latest_path(folder, audit_id, ".pdf"), target.read_bytes())
     log.info("wrote %s", target.name)
