@@ -25,7 +25,7 @@ from pipeline.workspace import Workspace
 log = logging.getLogger(__name__)
 
 MARKER = "demo.json"
-KEPT = (".gitkeep",)
+KEPT = (".gitkeep", "README.md")
 # qap's own state in .qap/ that a demo run creates and the next one starts without.
 PRIVATE_STATE = ("ledger.sqlite", "tracker.sqlite", "forms-issued.json", "chart-cache")
 OUTBOX_OUTPUTS = ("forms", "reports", "receipts")
