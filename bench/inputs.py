@@ -77,7 +77,7 @@ class Sizes:
     startup_repeats: int
 
 
-FULL = Sizes(40, 500, 100, 5000, 200, 50, 7, 3, 5, 15)
+FULL = Sizes(40, 500, 100, 5000, 200, 50, 7, 2, 5, 15)
 TINY = Sizes(10, 10, 5, 200, 8, 2, 2, 1, 1, 2)
 
 
