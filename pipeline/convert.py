@@ -18,7 +18,9 @@ def soffice_path() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def convert_with_libreoffice(source: Path, outdir: Path, target: str = "pdf", timeout: float = 180) -> Path:
+def convert_with_libreoffice(
+    source: Path, outdir: Path, target: str = "pdf", timeout: float = 180
+) -> Path:
     """Convert `source` into `outdir` as `target` (pdf, docx, xlsx) and return the new file's path."""
     binary = soffice_path()
     if binary is None:
@@ -41,11 +43,17 @@ def convert_with_libreoffice(source: Path, outdir: Path, target: str = "pdf", ti
             str(source),
         ]
         try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+            done = subprocess.run(
+                command, capture_output=True, text=True, timeout=timeout, check=False
+            )
         except subprocess.TimeoutExpired:
-            raise QapError(f"LibreOffice took longer than {timeout:.0f}s to convert {source.name}.") from None
+            raise QapError(
+                f"LibreOffice took longer than {timeout:.0f}s to convert {source.name}."
+            ) from None
     produced = outdir / f"{source.stem}.{target.split(':')[0]}"
     if done.returncode != 0 or not produced.is_file():
         log.warning("LibreOffice failed on %s: rc=%s", source.name, done.returncode)
-        raise QapError(f"LibreOffice could not convert {source.name} to {target}: {done.stderr.strip()[:300]}")
+        raise QapError(
+            f"LibreOffice could not convert {source.name} to {target}: {done.stderr.strip()[:300]}"
+        )
     return produced

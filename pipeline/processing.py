@@ -371,7 +371,9 @@ def recover(ctx: Context, ledger: Ledger) -> list[Outcome]:
 
     workspace = ctx.workspace
     # Half-written reports, notes and trackers of a killed run: their writer can never finish them.
-    sweep_temporaries((workspace.outbox, workspace.quarantine, workspace.archive, workspace.private))
+    sweep_temporaries(
+        (workspace.outbox, workspace.quarantine, workspace.archive, workspace.private)
+    )
     outcomes = []
     for claimed in claimed_files(ctx.workspace):
         log.info("recovering %s left in processing by an interrupted run", claimed.original_name)
