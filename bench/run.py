@@ -46,6 +46,7 @@ def build(work: Path, sizes: inputs.Sizes, groups: set[str]) -> dict[str, Any]:
         "repeats": sizes.repeats,
         "scratch": str(work),
         "tiny": sizes.agencies < inputs.FULL.agencies,
+        "agencies": sizes.agencies,
     }
     started = time.perf_counter()
     base = inputs.make_workspace(work / "base", sizes.agencies)
@@ -163,7 +164,7 @@ def measure_report(manifest: dict[str, Any], path: Path) -> list[dict[str, Any]]
     return [
         measurement(
             name,
-            f"write_draft_report of a {len(manifest.get('watch_files', [])) and 'many'}-agency audit, {how}",
+            f"write_draft_report of a {manifest['agencies']}-agency audit, {how}",
             times[variant],
             times["floor"],
             floor_name="bare docxtpl",
