@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
@@ -218,7 +219,12 @@ def _now() -> str:
 def open_registry(workspace: Workspace) -> Iterator[Registry]:
     """The workspace's tracker registry (.qap/tracker.sqlite), created on first use."""
     workspace.ensure_private_dirs()
-    conn = sqlite3.connect(workspace.private / "tracker.sqlite", timeout=30)
+    path = workspace.private / "tracker.sqlite"
+    # It holds the actions' text: owner-only before SQLite opens it (SQLite would make it 0644),
+    # and tightened if an older qap made it.
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
+    conn = sqlite3.connect(path, timeout=30)
     try:
         conn.executescript(SCHEMA)
         yield Registry(conn)
