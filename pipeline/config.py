@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +11,10 @@ from pathlib import Path
 from pipeline.errors import WorkspaceError
 
 AGENCY_KEY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# A watcher or a batch asks for qap.toml once per file; parsing it is most of that cost.
+_CACHE_SIZE = 8
+_cache: dict[Path, tuple[bytes, Partnership]] = {}
+_cache_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -63,9 +68,26 @@ class Partnership:
 def load_partnership(path: Path) -> Partnership:
     """Read qap.toml; a mistake is reported with the file and the fix."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        content = path.read_bytes()
     except FileNotFoundError:
         raise WorkspaceError(f"{path} is missing. Run `qap init` to create it.") from None
+    # Keyed by the bytes themselves (a few kB), not the mtime: an edit within the same clock
+    # tick can never be missed. The records are frozen, so every caller may share one.
+    with _cache_lock:
+        hit = _cache.get(path)
+    if hit is not None and hit[0] == content:
+        return hit[1]
+    partnership = _parse(path, content)
+    with _cache_lock:
+        if len(_cache) >= _CACHE_SIZE:
+            _cache.pop(next(iter(_cache)))
+        _cache[path] = (content, partnership)
+    return partnership
+
+
+def _parse(path: Path, content: bytes) -> Partnership:
+    try:
+        data = tomllib.loads(content.decode("utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
         raise WorkspaceError(
             f"{path} is not valid TOML: {exc}. Check quotes and brackets on that line."

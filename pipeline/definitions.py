@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -128,17 +129,54 @@ class Catalogue:
         )
 
 
+@dataclass(frozen=True)
+class _Loaded:
+    """A catalogue as loaded from files with these exact bytes, for this partnership."""
+
+    files: tuple[tuple[Path, bytes], ...]
+    partnership: Partnership
+    catalogue: Catalogue
+    broken_names: tuple[str, ...]
+
+
+# Every file of a watcher burst or `qap ingest` asks for the catalogue; parsing and checking
+# six TOML files is most of that cost, so the last few catalogues are kept per process.
+_CACHE_SIZE = 8
+_cache: dict[Path, _Loaded] = {}
+_cache_lock = threading.Lock()
+
+
 def load_catalogue(audits_dir: Path, partnership: Partnership) -> Catalogue:
     """Load every *.toml under templates/audits; broken files are kept aside, not fatal."""
+    paths = sorted(audits_dir.glob("*.toml"))
+    files = tuple((path, path.read_bytes()) for path in paths)
+    with _cache_lock:
+        hit = _cache.get(audits_dir)
+    # Keyed by the files' bytes (a few kB each), so an edit is never missed whatever the clock.
+    if hit is not None and hit.files == files and hit.partnership == partnership:
+        for name in hit.broken_names:
+            log.warning("audit definition %s could not be loaded", name)
+        return hit.catalogue
+    loaded = _load(paths, partnership)
+    with _cache_lock:
+        if len(_cache) >= _CACHE_SIZE:
+            _cache.pop(next(iter(_cache)))
+        _cache[audits_dir] = _Loaded(files, partnership, *loaded)
+    return loaded[0]
+
+
+def _load(paths: list[Path], partnership: Partnership) -> tuple[Catalogue, tuple[str, ...]]:
     from pipeline.definition_check import load_definition
 
     audits: list[AuditDefinition] = []
     broken: list[DefinitionError] = []
-    for path in sorted(audits_dir.glob("*.toml")):
+    names: list[str] = []
+    for path in paths:
         try:
             audits.append(load_definition(path, partnership))
         except DefinitionError as exc:
             log.warning("audit definition %s could not be loaded", path.name)
             broken.append(exc)
+            names.append(path.name)
     audits.sort(key=lambda a: (a.deadline, a.id))
-    return Catalogue(tuple(audits), tuple(broken))
+    return Catalogue(tuple(audits), tuple(broken)), tuple(names)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -43,3 +44,15 @@ def test_bad_config_is_explained(tmp_path: Path, text: str, message: str) -> Non
     path.write_text(text)
     with pytest.raises(WorkspaceError, match=message):
         load_partnership(path)
+
+
+def test_partnership_is_read_again_only_when_qap_toml_changes(workspace: Workspace) -> None:
+    first = workspace.partnership()
+    assert workspace.partnership() is first
+    path = workspace.config_path
+    stat = path.stat()
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("amber_days = 30", "amber_days = 45"), encoding="utf-8")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size
+    assert workspace.partnership().settings.amber_days == 45

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,30 @@ def test_broken_file_does_not_hide_the_others(workspace: Workspace) -> None:
     assert len(catalogue.audits) == 6
     assert len(catalogue.broken) == 1
     assert "not valid TOML" in catalogue.broken[0].format_message()
+
+
+def test_catalogue_is_loaded_once_until_a_file_changes(workspace: Workspace) -> None:
+    partnership = workspace.partnership()
+    first = load_catalogue(workspace.audits_dir, partnership)
+    assert load_catalogue(workspace.audits_dir, partnership) is first
+    path = sorted(workspace.audits_dir.glob("*.toml"))[0]
+    text = path.read_text(encoding="utf-8")
+    audit_id = load_definition(path, partnership).id
+    # Same length, same modification time: only the bytes tell the edit apart.
+    stat = path.stat()
+    at = text.index('title = "') + len('title = "')
+    path.write_text(text[:at] + "X" + text[at + 1 :], encoding="utf-8")
+    assert path.stat().st_size == stat.st_size
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    changed = load_catalogue(workspace.audits_dir, partnership)
+    assert changed is not first
+    assert changed.get(audit_id).title.startswith("X")
+
+
+def test_a_new_definition_file_is_seen(workspace: Workspace) -> None:
+    partnership = workspace.partnership()
+    assert len(load_catalogue(workspace.audits_dir, partnership).audits) == 6
+    (workspace.audits_dir / "broken.toml").write_text('id = "broken"\ntitle = [\n')
+    again = load_catalogue(workspace.audits_dir, partnership)
+    assert (len(again.audits), len(again.broken)) == (6, 1)
+    assert load_catalogue(workspace.audits_dir, partnership).broken == again.broken
