@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 # Excel's cell limit; openpyxl truncates longer strings without a word, so qap does it visibly.
@@ -34,6 +35,8 @@ def canonical(value: object) -> str:
     return str(value)
 
 
+# Cached: a tracker holds thousands of cells but few distinct dates, and strptime is slow.
+@functools.lru_cache(maxsize=8192)
 def parse_date(text: str) -> dt.date | None:
     """A date typed in any of the usual UK ways, or None."""
     cleaned = " ".join(text.replace(",", " ").split())

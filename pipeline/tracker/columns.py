@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pipeline.config import Agency, Partnership
@@ -91,12 +92,20 @@ def agency_codes(partnership: Partnership) -> dict[str, str]:
     return codes
 
 
+def agency_finder(partnership: Partnership) -> Callable[[str], Agency | None]:
+    """find_agency for many cells: the names are indexed once (the first agency listed wins)."""
+    index: dict[str, Agency] = {}
+    for agency in partnership.agencies:
+        for name in agency.names():
+            index.setdefault(name.casefold(), agency)
+
+    def find(text: str) -> Agency | None:
+        wanted = " ".join(text.split()).casefold()
+        return index.get(wanted) if wanted else None
+
+    return find
+
+
 def find_agency(partnership: Partnership, text: str) -> Agency | None:
     """The agency a typed lead-agency cell names (by name, alias or key), or None."""
-    wanted = " ".join(text.split()).casefold()
-    if not wanted:
-        return None
-    for agency in partnership.agencies:
-        if wanted in (n.casefold() for n in agency.names()):
-            return agency
-    return None
+    return agency_finder(partnership)(text)

@@ -16,6 +16,7 @@ from pipeline.tracker.columns import (
     NOT_STARTED,
     SECTION_11,
     agency_codes,
+    agency_finder,
     find_agency,
     normalise_status,
 )
@@ -212,10 +213,11 @@ def lead_keys(
 ) -> dict[str, str | None]:
     """Every ref's lead agency key (None when the cell names no known agency); the sheet wins."""
     leads: dict[str, str | None] = {}
+    find = agency_finder(partnership)
     for values in [q.values for q in qap_rows] + [r.values for r in rows]:
         ref = values.get("ref", "")
         if ref:
-            agency = find_agency(partnership, values.get("lead_agency", ""))
+            agency = find(values.get("lead_agency", ""))
             leads[ref.upper()] = agency.key if agency else None
     return leads
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,7 @@ class QapRow:
     notes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class CellState:
+class CellState(NamedTuple):
     """What qap last offered for a cell, and what the cell held right after qap's last write."""
 
     offered: str | None = None

@@ -75,6 +75,8 @@ class Registry:
         self.conn = conn
         # Highest number issued per PREFIX-CODE- stem, read once then counted up in memory.
         self._top: dict[str, int] = {}
+        # The cells table as last read or written, so a write stores only the cells that changed.
+        self._cells: dict[tuple[str, str], CellState] | None = None
 
     def refs_for(self, audit_id: str, agency_key: str) -> list[RefRecord]:
         """Every ref issued for one agency's actions in one audit, oldest first."""
@@ -155,7 +157,8 @@ class Registry:
     def state(self) -> dict[tuple[str, str], CellState]:
         """What qap last offered and last saw, per (ref, column)."""
         rows = self.conn.execute("SELECT ref, col, offered, seen FROM cells")
-        return {(ref, col): CellState(offered, seen) for ref, col, offered, seen in rows}
+        self._cells = {(ref, col): CellState(offered, seen) for ref, col, offered, seen in rows}
+        return dict(self._cells)
 
     def commit_write(
         self,
@@ -166,14 +169,19 @@ class Registry:
         digest: str = "",
     ) -> None:
         """Record a write that reached the workbook: cell state, log lines, deletions noted."""
-        keys = set(offered) | set(seen)
+        known = self._cells if self._cells is not None else {}
+        cells = {
+            key: state
+            for key in set(offered) | set(seen)
+            if known.get(key) != (state := CellState(offered.get(key), seen.get(key)))
+        }
         with self.conn:
             self.conn.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('sheets_digest', ?)", (digest,)
             )
             self.conn.executemany(
                 "INSERT OR REPLACE INTO cells (ref, col, offered, seen) VALUES (?, ?, ?, ?)",
-                [(ref, col, offered.get((ref, col)), seen.get((ref, col))) for ref, col in keys],
+                [(ref, col, *state) for (ref, col), state in cells.items()],
             )
             self.conn.executemany(
                 "INSERT INTO log (at, ref, col, change, detail, source) VALUES (?, ?, ?, ?, ?, ?)",
@@ -182,6 +190,8 @@ class Registry:
             self.conn.executemany(
                 "UPDATE refs SET gone_noted = 1 WHERE ref = ?", [(ref,) for ref in gone]
             )
+        if self._cells is not None:
+            self._cells.update(cells)
 
     def sheets_digest(self) -> str:
         """A digest of the figures behind the rebuilt sheets at the last write."""
@@ -193,6 +203,7 @@ class Registry:
         with self.conn:
             self.conn.execute("DELETE FROM cells")
             self.conn.execute("UPDATE refs SET gone_noted = 0")
+        self._cells = {}
 
     def log_entries(self, limit: int = 5000) -> list[LogEntry]:
         """The newest runs first, each run's lines in the order they happened."""

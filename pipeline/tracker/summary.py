@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pipeline.config import Partnership
 from pipeline.definitions import AuditDefinition, Catalogue
 from pipeline.model import RETURN_FORM, StoredReturn
-from pipeline.tracker.columns import STATUSES, find_agency
+from pipeline.tracker.columns import STATUSES, agency_finder
 from pipeline.tracker.rag import RAGS
 from pipeline.tracker.records import SheetRow
 
@@ -57,8 +57,10 @@ def counts_by(rows: Sequence[SheetRow], label: Callable[[SheetRow], str]) -> lis
 def agency_label(partnership: Partnership) -> Callable[[SheetRow], str]:
     """A row's lead agency by its display name, whichever alias the group typed."""
 
+    find = agency_finder(partnership)
+
     def label(row: SheetRow) -> str:
-        agency = find_agency(partnership, row.get("lead_agency"))
+        agency = find(row.get("lead_agency"))
         return agency.name if agency else row.get("lead_agency").strip()
 
     return label
