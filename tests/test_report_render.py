@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -222,3 +223,27 @@ def test_chart_images_are_cached_by_their_data(tmp_path: Path) -> None:
     first.write_bytes(b"cached")  # a redraw would overwrite this
     assert chart_png(spec, tmp_path).read_bytes() == b"cached"
     assert len(list(tmp_path.iterdir())) == 1
+
+
+def test_a_template_check_is_remembered_only_for_the_same_bytes_and_fields(
+    tmp_path: Path,
+) -> None:
+    partnership, catalogue = sample()
+    audit = catalogue.get("fathers-2026")
+    context = build_context(audit, synthetic_returns(audit), partnership, version=1, now=NOW)
+    template, checks, charts = tmp_path / "report.docx", tmp_path / "checks", tmp_path / "charts"
+    template.write_bytes(TEMPLATE.read_bytes())
+    first = render_docx(template, context, chart_dir=charts, checked=checks)
+    assert len(list(checks.iterdir())) == 1
+    assert render_docx(template, context, chart_dir=charts, checked=checks) == first
+    assert len(list(checks.iterdir())) == 1
+    # Failures below come from the check, before rendering: no chart is drawn into `unused`.
+    unused = tmp_path / "unused"
+    fewer = {k: v for k, v in context.items() if k != "tracker_read"}
+    with pytest.raises(TemplateError, match="the field “tracker_read” does not exist"):
+        render_docx(template, fewer, chart_dir=unused, checked=checks)
+    _broken_template(tmp_path, "Broken: {{ audit.title ")
+    with pytest.raises(TemplateError, match=re.escape("“{{” is never closed with “}}”")):
+        render_docx(template, context, chart_dir=unused, checked=checks)
+    assert not unused.exists()
+    assert len(list(checks.iterdir())) == 1

@@ -58,10 +58,12 @@ def render_report(
     now: dt.datetime,
     version: int = 1,
     chart_cache: Path | None = None,
+    check_cache: Path | None = None,
 ) -> bytes:
     """Render one draft from returns held in memory; written atomically to `out_path` when given.
 
-    `tracker_items` None means the tracker could not be read (the report says so).
+    `tracker_items` None means the tracker could not be read (the report says so);
+    `check_cache` remembers templates whose tags passed the check (see render.check_once).
     """
     from pipeline.report.render import render_docx
 
@@ -79,9 +81,9 @@ def render_report(
     )
     if chart_cache is None:
         with tempfile.TemporaryDirectory(prefix="qap-charts-") as scratch:
-            data = render_docx(template, context, chart_dir=Path(scratch))
+            data = render_docx(template, context, chart_dir=Path(scratch), checked=check_cache)
     else:
-        data = render_docx(template, context, chart_dir=chart_cache)
+        data = render_docx(template, context, chart_dir=chart_cache, checked=check_cache)
     if out_path is not None:
         write_atomic(out_path, data)
     return data
@@ -118,7 +120,6 @@ def write_draft_report(
         previous_returns = ledger.current_returns(audit.repeat_of) if audit.repeat_of else []
     items = _tracker_items(workspace, audit_id)
     folder = reports_folder(workspace, audit_id)
-    cache = workspace.private / "chart-cache"
     for _ in range(CLAIM_ATTEMPTS):
         version = next_version(folder, audit_id)
         data = render_report(
@@ -132,7 +133,8 @@ def write_draft_report(
             template=workspace.report_template,
             now=now,
             version=version,
-            chart_cache=cache,
+            chart_cache=workspace.private / "chart-cache",
+            check_cache=workspace.private / "template-checks",
         )
         path = draft_path(folder, audit_id, version)
         folder.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,10 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
 CONTENTS_LEVELS = {"Heading 1": "TOC 1", "Heading 2": "TOC 2"}
+# Tag names worked out once: a long report has thousands of paragraphs and table cells.
+_STYLED, _VAL = f"{qn('w:p')}/{qn('w:pPr')}/{qn('w:pStyle')}", qn("w:val")
+_TR, _TC, _GRID, _GRID_SPAN = qn("w:tr"), qn("w:tc"), qn("w:tblGrid"), f".//{qn('w:gridSpan')}"
+_TC_W, _W, _TYPE = f"{qn('w:tcPr')}/{qn('w:tcW')}", qn("w:w"), qn("w:type")
 
 
 def finish(document: Any, context: dict[str, Any], alts: dict[str, str], marker: str) -> None:
@@ -46,37 +50,37 @@ def _fit_tables(document: Any) -> None:
     section = document.sections[-1]
     limit = int((section.page_width - section.left_margin - section.right_margin) / 635)
     for tbl in document.element.body.iter(qn("w:tbl")):
-        rows = tbl.findall(qn("w:tr"))
-        if not rows or tbl.find(f".//{qn('w:gridSpan')}") is not None:
+        rows = tbl.findall(_TR)
+        if not rows or tbl.find(_GRID_SPAN) is not None:
             continue
-        widest = max(rows, key=lambda r: len(r.findall(qn("w:tc"))))
-        widths = [_cell_width(tc) for tc in widest.findall(qn("w:tc"))]
+        widest = max(rows, key=lambda r: len(r.findall(_TC)))
+        widths = [_cell_width(tc) for tc in widest.findall(_TC)]
         if not widths or None in widths:
             continue
         total = sum(w for w in widths if w)
         scale = min(1.0, limit / total) if total else 1.0
         fitted = [int((w or 0) * scale) for w in widths]
-        grid = tbl.find(qn("w:tblGrid"))
+        grid = tbl.find(_GRID)
         if grid is None:
             continue
         for col in list(grid):
             grid.remove(col)
         for width in fitted:
             col = OxmlElement("w:gridCol")
-            col.set(qn("w:w"), str(width))
+            col.set(_W, str(width))
             grid.append(col)
         for row in rows:
-            cells = row.findall(qn("w:tc"))
+            cells = row.findall(_TC)
             if len(cells) == len(fitted):
                 for cell, width in zip(cells, fitted, strict=True):
-                    cell.find(f"{qn('w:tcPr')}/{qn('w:tcW')}").set(qn("w:w"), str(width))
+                    cell.find(_TC_W).set(_W, str(width))
 
 
 def _cell_width(cell: Any) -> int | None:
-    width = cell.find(f"{qn('w:tcPr')}/{qn('w:tcW')}")
-    if width is None or width.get(qn("w:type"), "dxa") != "dxa":
+    width = cell.find(_TC_W)
+    if width is None or width.get(_TYPE, "dxa") != "dxa":
         return None
-    return int(width.get(qn("w:w"), "0"))
+    return int(width.get(_W, "0"))
 
 
 def _run(paragraph: Any, text: str = "") -> Any:
@@ -109,6 +113,8 @@ def _page_ref(paragraph: Any, bookmark: str) -> None:
 
 
 def _contents(document: Any, marker: str) -> None:
+    from docx.enum.style import WD_STYLE_TYPE
+
     paragraphs = document.paragraphs
     holder = next((p for p in paragraphs if marker in p.text), None)
     if holder is None:
@@ -117,11 +123,24 @@ def _contents(document: Any, marker: str) -> None:
     # Style names by id, read once: asking each paragraph for its style is slow on long reports.
     names = {s.style_id: s.name for s in document.styles}
     styles = set(names.values())
+    # Each entry style resolved once: python-docx scans every style for the default on each lookup.
+    style_ids: dict[str, str | None] = {}
+
+    # One pass over the styled paragraphs of the body (those document.paragraphs lists); the
+    # first pPr/pStyle of a paragraph counts, as in python-docx.
+    levels: dict[Any, str] = {}
+    for found in document.element.body.iterfind(_STYLED):
+        toc = CONTENTS_LEVELS.get(names.get(found.get(_VAL), ""), "")
+        levels.setdefault(found.getparent().getparent(), toc)
 
     def level(paragraph: Any) -> str:
-        p_pr = paragraph._p.pPr
-        p_style = p_pr.pStyle if p_pr is not None else None
-        return CONTENTS_LEVELS.get(names.get(p_style.val, ""), "") if p_style is not None else ""
+        return levels.get(paragraph._p, "")
+
+    def style_id(toc: str) -> str | None:
+        if toc not in style_ids:
+            style = document.styles[toc] if toc in styles else holder.style
+            style_ids[toc] = document.part.get_style_id(style, WD_STYLE_TYPE.PARAGRAPH)
+        return style_ids[toc]
 
     for number, paragraph in enumerate(p for p in after if level(p) and p.text.strip()):
         name = f"_Toc_qap_{number:04d}"
@@ -135,8 +154,7 @@ def _contents(document: Any, marker: str) -> None:
         paragraph._p.insert(index, start)
         paragraph._p.append(end)
         entry = holder.insert_paragraph_before()
-        toc = level(paragraph)
-        entry.style = document.styles[toc] if toc in styles else holder.style
+        entry._p.style = style_id(level(paragraph))
         _run(entry._p, paragraph.text.strip())
         tab = OxmlElement("w:tab")
         _run(entry._p).append(tab)

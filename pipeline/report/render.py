@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import re
@@ -187,6 +188,27 @@ def check_template(path: Path, template: Any, context: dict[str, Any], env: Any)
         raise _unknown(path, document, sorted(unknown)[0])
 
 
+def check_once(
+    path: Path, template: Any, context: dict[str, Any], env: Any, passed: Path | None
+) -> None:
+    """check_template, skipped when these exact template bytes already passed with the same fields.
+
+    `passed` is a folder of empty marker files, one per template SHA-256 and set of context
+    keys that passed; an edited template or a new field has a new name and is checked again.
+    """
+    if passed is None:
+        check_template(path, template, context, env)
+        return
+    digest = hashlib.sha256(path.read_bytes())
+    digest.update("\0".join(sorted(context)).encode())
+    marker = passed / digest.hexdigest()
+    if marker.is_file():
+        return
+    check_template(path, template, context, env)
+    passed.mkdir(parents=True, exist_ok=True)
+    marker.touch()
+
+
 _BLOCK = re.compile(r"\{%-?\s*(if|for|endif|endfor)\b")
 
 
@@ -245,8 +267,13 @@ def _with_images(value: Any, template: Any, chart_dir: Path, alts: dict[str, str
     return value
 
 
-def render_docx(path: Path, context: dict[str, Any], *, chart_dir: Path) -> bytes:
-    """Render the template at `path` with `context` and return the .docx bytes; nothing is written."""
+def render_docx(
+    path: Path, context: dict[str, Any], *, chart_dir: Path, checked: Path | None = None
+) -> bytes:
+    """Render the template at `path` with `context` and return the .docx bytes; nothing is written.
+
+    `checked` is where templates whose tags passed the check are remembered (see check_once).
+    """
     from jinja2 import TemplateSyntaxError, UndefinedError
     from jinja2.exceptions import TemplateError as JinjaError
 
@@ -254,7 +281,7 @@ def render_docx(path: Path, context: dict[str, Any], *, chart_dir: Path) -> byte
 
     template = open_template(path)
     env = environment()
-    check_template(path, template, context, env)
+    check_once(path, template, context, env, checked)
     alts: dict[str, str] = {}
     full = _with_images(context, template, chart_dir, alts)
     try:
