@@ -38,6 +38,7 @@ from pipeline.definitions import load_catalogue  # noqa: E402
 from pipeline.demo.answers import demo_filled  # noqa: E402
 from pipeline.demo.fill import fill_docx, fill_xlsx  # noqa: E402
 from pipeline.forms.issue import issue_forms  # noqa: E402
+from pipeline.lock import WAITING_MESSAGE  # noqa: E402
 from pipeline.workspace import Workspace, init_workspace  # noqa: E402
 from tests.hostile import LAUGHS, XXE, base_docx, ole_encrypted, rewrite_zip, with_doctype  # noqa: E402
 
@@ -70,6 +71,7 @@ class Stream:
     versions: dict[tuple[str, str], int] = field(default_factory=dict)
     forms: dict[tuple[str, str], dict[str, Path]] = field(default_factory=dict)
     counter: int = 0
+    runs: int = 0
     copiers: list[threading.Thread] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -258,12 +260,13 @@ def _fast_settings(workspace: Workspace, quiet: float, poll: float) -> None:
     workspace.config_path.write_text(text, encoding="utf-8")
 
 
-def _start_watcher(workspace: Workspace, logs: Path, poll: bool) -> subprocess.Popen[bytes]:
+def _start(workspace: Workspace, logs: Path, *args: str) -> subprocess.Popen[bytes]:
+    """Start `qap ARGS` on the workspace, its output appended to logs/<command>.out and .err."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("QAP_")}
-    command = [sys.executable, "-m", "pipeline", "--workspace", str(workspace.root), "watch"]
-    with (logs / "watch.out").open("ab") as out, (logs / "watch.err").open("ab") as err:
+    command = [sys.executable, "-m", "pipeline", "--workspace", str(workspace.root)]
+    with (logs / f"{args[0]}.out").open("ab") as out, (logs / f"{args[0]}.err").open("ab") as err:
         return subprocess.Popen(
-            [*command, *(["--poll", "0.5"] if poll else [])],
+            [*command, *args],
             cwd=ROOT,
             env=env,
             stdout=out,
@@ -297,7 +300,12 @@ def run(kills: int, seed: int, workdir: Path, say: Callable[[str], None] = print
     failures: list[str] = []
     started = time.monotonic()
     for round_no in range(1, kills + 1):
-        watcher = _start_watcher(workspace, logs, poll=rng.random() < 0.25)
+        watcher = _start(
+            workspace, logs, "watch", *(["--poll", "0.5"] if rng.random() < 0.25 else [])
+        )
+        # Now and then a coordinator runs `qap run` at the same time: it must wait its turn.
+        others = [_start(workspace, logs, "run") for _ in range(rng.random() < 0.2)]
+        stream.runs += len(others)
         # Most runs die within a few seconds; some live long enough to finish a whole burst.
         life = rng.uniform(0.3, 1.6) if rng.random() < 0.88 else rng.uniform(2.0, 6.0)
         end = time.monotonic() + life
@@ -305,8 +313,9 @@ def run(kills: int, seed: int, workdir: Path, say: Callable[[str], None] = print
             time.sleep(min(left, rng.expovariate(1 / 0.9)))
             if time.monotonic() < end and rng.random() < 0.7:
                 stream.feed_one()
-        watcher.send_signal(signal.SIGKILL)
-        watcher.wait()
+        for process in (watcher, *others):
+            process.send_signal(signal.SIGKILL)
+            process.wait()
         if rng.random() < 0.1:
             stream.feed_one()  # arrives while qap is down
         if rng.random() < 0.15 and (problem := stream.edit_tracker(round_no)):
@@ -317,7 +326,7 @@ def run(kills: int, seed: int, workdir: Path, say: Callable[[str], None] = print
             )
     for thread in stream.copiers:
         thread.join()
-    watcher = _start_watcher(workspace, logs, poll=False)
+    watcher = _start(workspace, logs, "watch")
     deadline = time.monotonic() + DRAIN_PATIENCE
     while not _settled(workspace) and time.monotonic() < deadline:
         time.sleep(1.0)
@@ -325,13 +334,23 @@ def run(kills: int, seed: int, workdir: Path, say: Callable[[str], None] = print
     watcher.send_signal(signal.SIGTERM)
     if watcher.wait(timeout=120) != 0:
         failures.append(f"the last watcher exited with {watcher.returncode}")
-    errors = (logs / "watch.err").read_text(encoding="utf-8", errors="replace")
-    failures += [f"watcher error output: {line}" for line in errors.splitlines() if line.strip()][
-        :20
-    ]
+    failures += _error_output(logs)
     failures += check_all(workspace.root, stream.fed, stream.edits)
     say(_summary(kills, stream, failures, time.monotonic() - started))
     return failures
+
+
+def _error_output(logs: Path) -> list[str]:
+    """Anything qap wrote to standard error beyond the one notice that it waits its turn."""
+    lines: list[str] = []
+    for err in sorted(logs.glob("*.err")):
+        text = err.read_text(encoding="utf-8", errors="replace")
+        lines += [
+            f"{err.stem} error output: {line}"
+            for line in text.splitlines()
+            if line.strip() and line != WAITING_MESSAGE
+        ]
+    return lines[:20]
 
 
 def _summary(kills: int, stream: Stream, failures: list[str], seconds: float) -> str:
@@ -339,6 +358,7 @@ def _summary(kills: int, stream: Stream, failures: list[str], seconds: float) ->
     lines = [
         f"{kills} kills, {len(stream.fed)} files fed "
         f"({', '.join(f'{n} {k}' for k, n in kinds.items() if n)}), "
+        f"{stream.runs} concurrent `qap run`s also killed, "
         f"{len(stream.edits)} rows edited by hand, {seconds:.0f}s.",
     ]
     if failures:
