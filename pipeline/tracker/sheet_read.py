@@ -1,0 +1,249 @@
+"""The Tracker sheet read straight from its XML: qap's columns by header, rows as canonical text.
+
+Values come out as openpyxl would give them (numbers, dates by their cell style, formulas as
+'=...' text, rich text flattened), then pass through cells.canonical, so the merge sees the
+same rows whichever reader produced them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lxml import etree
+
+from pipeline.tracker.book import Book, M, parse_xml, strings_of, text_of
+from pipeline.tracker.cells import canonical
+from pipeline.tracker.columns import COLUMNS, header_key
+from pipeline.tracker.records import SheetRow
+
+DIGITS = "0123456789"
+_C, _V, _F, _IS, _T, _ROW = f"{M}c", f"{M}v", f"{M}f", f"{M}is", f"{M}t", f"{M}row"
+_LETTERS: dict[str, int] = {}
+
+
+def column_number(letters: str) -> int:
+    """A column's number from its letters (A -> 1, AA -> 27), cached: a sheet repeats a few."""
+    number = _LETTERS.get(letters)
+    if number is None:
+        number = 0
+        for char in letters:
+            number = number * 26 + ord(char) - 64
+        _LETTERS[letters] = number
+    return number
+
+
+def column_letters(number: int) -> str:
+    """A column's letters from its number (1 -> A, 27 -> AA)."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+@dataclass
+class TrackerSheet:
+    """The Tracker sheet parsed: its XML, qap's columns, its rows, and each <row> by number."""
+
+    root: etree._Element
+    columns: dict[str, int]
+    missing: tuple[str, ...]
+    rows: list[SheetRow]
+    next_row: int
+    elements: dict[int, etree._Element]
+    reader: CellReader
+
+
+class CellReader:
+    """Turns <c> elements into the values openpyxl would read: text, numbers, dates, formulas."""
+
+    date1904: bool
+
+    def __init__(self, book: Book) -> None:
+        from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
+
+        self.strings = strings_of(book)
+        self.dates, self.durations = _date_styles(book)
+        self.date1904 = book.date1904
+        self.epoch = CALENDAR_MAC_1904 if book.date1904 else CALENDAR_WINDOWS_1900
+        self.shared: dict[str, object] = {}
+        self._serials: dict[tuple[bool, str], object] = {}
+
+    def value(self, cell: etree._Element | None) -> object:
+        """The value of one <c>; children are indexed, not searched: there are thousands."""
+        if cell is None or not len(cell):
+            return None
+        first = cell[0]
+        tag = first.tag
+        if tag == _IS:
+            if len(first) == 1 and first[0].tag == _T:
+                return first[0].text or ""
+            return text_of(first)
+        if tag == _F:
+            return self._formula(cell, first)
+        if tag != _V:
+            return None
+        raw = first.text
+        kind = cell.get("t")
+        if not raw or kind == "inlineStr":
+            return None
+        if kind is None or kind == "n":
+            style = cell.get("s")
+            return self._number(raw, int(style) if style else 0)
+        if kind == "s":
+            return self.strings[int(raw)]
+        if kind == "b":
+            return bool(int(raw))
+        if kind == "d":
+            from openpyxl.utils.datetime import from_ISO8601
+
+            return from_ISO8601(raw)
+        return raw  # "str" (a formula's cached text) and "e" (an error value) read as text
+
+    def _number(self, raw: str, style: int) -> object:
+        number: float = float(raw) if ("." in raw or "e" in raw or "E" in raw) else int(raw)
+        if style not in self.dates:
+            return number
+        key = (style in self.durations, raw)
+        if key not in self._serials:
+            from openpyxl.utils.datetime import from_excel
+
+            try:
+                self._serials[key] = from_excel(number, self.epoch, timedelta=key[0])
+            except (OverflowError, ValueError):
+                self._serials[key] = "#VALUE!"
+        return self._serials[key]
+
+    def _formula(self, cell: etree._Element, formula: etree._Element) -> str:
+        text = "=" + (formula.text or "")
+        if formula.get("t") != "shared":
+            return text
+        index, where = formula.get("si", ""), cell.get("r", "")
+        if index in self.shared:
+            return str(self.shared[index].translate_formula(where))  # type: ignore[attr-defined]
+        if text != "=":
+            from openpyxl.formula.translate import Translator
+
+            self.shared[index] = Translator(text, where)
+        return text
+
+
+def _date_styles(book: Book) -> tuple[frozenset[int], frozenset[int]]:
+    """Cell styles (xf indices) whose number format shows a date, and those showing a duration."""
+    from openpyxl.styles.numbers import builtin_format_code, is_date_format, is_timedelta_format
+
+    part = book.part_of_type("styles")
+    if part is None or not book.has(part):
+        return frozenset(), frozenset()
+    root = parse_xml(book.read(part))
+    custom = {
+        int(f.get("numFmtId", "0")): f.get("formatCode", "")
+        for f in root.iterfind(f"{M}numFmts/{M}numFmt")
+    }
+    dates, durations = set(), set()
+    for index, xf in enumerate(root.iterfind(f"{M}cellXfs/{M}xf")):
+        number = int(xf.get("numFmtId", "0"))
+        code = custom.get(number) or builtin_format_code(number) or ""
+        if is_date_format(code):
+            dates.add(index)
+        if is_timedelta_format(code):
+            durations.add(index)
+    return frozenset(dates), frozenset(durations)
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def read_sheet(book: Book, part: str) -> TrackerSheet:
+    """Parse the Tracker sheet: columns by header (missing ones placed after the last), then rows."""
+    root = parse_xml(book.read(part))
+    values = CellReader(book)
+    data = root.find(f"{M}sheetData")
+    elements: dict[int, etree._Element] = {}
+    number = 0
+    for row in data if data is not None else ():
+        if row.tag == _ROW:
+            number = int(row.get("r") or number + 1)
+            elements[number] = row
+    header = _cells(elements.get(1), values)
+    columns: dict[str, int] = {}
+    for column, value in sorted(header.items()):
+        key = header_key(value)
+        if key and key not in columns:
+            columns[key] = column
+    last = max((c for c, v in header.items() if v is not None), default=0)
+    missing = []
+    for spec in COLUMNS:
+        if spec.key not in columns:
+            last += 1
+            columns[spec.key] = last
+            missing.append(spec.key)
+    rows, next_row = _rows(elements, columns, values)
+    return TrackerSheet(root, columns, tuple(missing), rows, next_row, elements, values)
+
+
+def _cells(row: etree._Element | None, values: CellReader) -> dict[int, object]:
+    """Values of one <row> by column number (for the header)."""
+    found: dict[int, object] = {}
+    column = 0
+    for cell in row if row is not None else ():
+        if cell.tag == _C:
+            where = cell.get("r")
+            column = column_number(where.rstrip(DIGITS)) if where else column + 1
+            found[column] = values.value(cell)
+    return found
+
+
+def _rows(
+    elements: dict[int, etree._Element], columns: dict[str, int], values: CellReader
+) -> tuple[list[SheetRow], int]:
+    """Every non-empty row under the header as canonical values, and the first free row number.
+
+    This loop meets every cell of the sheet, so the common cells (empty, inline text, a number
+    or date) are read inline and canonical texts of numbers are cached by (style, digits).
+    """
+    by_column = {number: key for key, number in columns.items()}
+    blank = dict.fromkeys(columns, "")
+    width = max(columns.values())
+    numbers: dict[tuple[str | None, str], str] = {}
+    rows: list[SheetRow] = []
+    last = 1
+    for number in sorted(elements):
+        if number < 2:
+            continue
+        row = dict(blank)
+        filled = False
+        column = 0
+        for cell in elements[number]:
+            where = cell.get("r")
+            column = column_number(where.rstrip(DIGITS)) if where else column + 1
+            if column > width or cell.tag != _C or not len(cell):
+                continue
+            first = cell[0]
+            tag = first.tag
+            text: str | None
+            if tag == _V and cell.get("t") in (None, "n") and first.text:
+                key = (cell.get("s"), first.text)
+                text = numbers.get(key)
+                if text is None:
+                    text = numbers[key] = canonical(values.value(cell))
+            elif tag == _IS and len(first) == 1 and first[0].tag == _T:
+                text = first[0].text or ""
+            else:
+                value = values.value(cell)
+                text = None if value is None else canonical(value)
+            if text is None:
+                continue
+            if not filled and text.strip():
+                filled = True
+            name = by_column.get(column)
+            if name is not None:
+                row[name] = text
+        if not filled:
+            continue
+        if row["ref"]:
+            row["ref"] = row["ref"].strip()
+        rows.append(SheetRow(number, row))
+        last = number
+    return rows, last + 1

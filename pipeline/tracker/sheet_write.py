@@ -1,0 +1,267 @@
+"""qap's cell writes patched into the Tracker sheet's XML: only the rows it changes or adds.
+
+Text is always an inline string (t="inlineStr"), with a quote-prefix style when Excel would
+otherwise take it for a formula on editing; dates are serial numbers with a date style. No
+<f> and no t="e" is ever written, so no answer can become a formula or an error value.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import re
+import textwrap
+from collections.abc import Iterable
+
+from lxml import etree
+
+from pipeline.tracker.book import M
+from pipeline.tracker.cells import canonical, needs_quote_prefix
+from pipeline.tracker.columns import DATE_KEYS
+from pipeline.tracker.records import CellWrite, SheetRow
+from pipeline.tracker.sheet_read import (
+    DIGITS,
+    CellReader,
+    TrackerSheet,
+    column_letters,
+    column_number,
+)
+from pipeline.tracker.styles_xml import Look, Styles
+
+DATE_FORMAT = "dd/mm/yyyy"
+HEADER_FILL = "1F3864"
+HEADER_LOOK = Look(
+    bold=True, colour="FFFFFF", fill=HEADER_FILL, horizontal="center", vertical="center", wrap=True
+)
+# Column width openpyxl assumes for a column with no <col> entry.
+DEFAULT_WIDTH = 13.0
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+VALUE_TAGS = (f"{M}f", f"{M}v", f"{M}is")
+_RANGE = re.compile(r"^\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?$")
+
+
+def body_look(key: str) -> Look:
+    """qap's style for a cell of a new row when the row above has none to copy."""
+    centred = key in DATE_KEYS or key in ("rag", "ref")
+    return Look(
+        border=True,
+        wrap=True,
+        vertical="top",
+        horizontal="center" if centred else "left",
+        number_format=DATE_FORMAT if key in DATE_KEYS else "General",
+    )
+
+
+class SheetPatch:
+    """Edits to one parsed Tracker sheet, tracking which rows were touched."""
+
+    def __init__(self, sheet: TrackerSheet, styles: Styles) -> None:
+        self.sheet = sheet
+        self.styles = styles
+        self.reader: CellReader = sheet.reader
+        data = sheet.root.find(f"{M}sheetData")
+        if data is None:
+            data = etree.SubElement(sheet.root, f"{M}sheetData")
+        self.data = data
+        self.numbers = sorted(sheet.elements)
+        self.touched: set[int] = set()
+        self.written: set[tuple[int, int]] = set()
+
+    def row(self, number: int) -> etree._Element:
+        """The <row> with this number, created in order when the sheet has none."""
+        found = self.sheet.elements.get(number)
+        if found is not None:
+            return found
+        row = etree.Element(f"{M}row", r=str(number))
+        at = bisect.bisect(self.numbers, number)
+        if at < len(self.numbers):
+            self.sheet.elements[self.numbers[at]].addprevious(row)
+        else:
+            self.data.append(row)
+        self.numbers.insert(at, number)
+        self.sheet.elements[number] = row
+        return row
+
+    def cell(self, number: int, column: int, create: bool = True) -> etree._Element | None:
+        """The <c> at a row and column, created in column order when missing (if `create`)."""
+        row = self.row(number) if create else self.sheet.elements.get(number)
+        if row is None:
+            return None
+        position = 0
+        for cell in row:
+            if cell.tag != f"{M}c":
+                break
+            where = cell.get("r")
+            at = column_number(where.rstrip(DIGITS)) if where else position + 1
+            if at == column:
+                return cell
+            if at > column:
+                break
+            position += 1
+        if not create:
+            return None
+        cell = etree.Element(f"{M}c", r=f"{column_letters(column)}{number}")
+        row.insert(position, cell)
+        row.attrib.pop("spans", None)  # an optional hint that may no longer hold
+        return cell
+
+    def style_of(self, cell: etree._Element | None) -> int:
+        """The cellXfs index of a cell (0 when it has none)."""
+        return int(cell.get("s") or 0) if cell is not None else 0
+
+    def header(self, column: int, text: str) -> None:
+        """A header cell for a column qap had to add."""
+        cell = self.cell(1, column)
+        assert cell is not None
+        _put_text(cell, text)
+        cell.set("s", str(self.styles.look(HEADER_LOOK)))
+
+    def new_rows(self, numbers: Iterable[int]) -> None:
+        """Style appended rows like the row above (the group's formatting) or as qap's own."""
+        for number in sorted(numbers):
+            self.touched.add(number)
+            for key, column in self.sheet.columns.items():
+                above = self.style_of(self.cell(number - 1, column, create=False))
+                cell = self.cell(number, column)
+                assert cell is not None
+                if number > 2 and self.styles.has_style(above):
+                    style = self.styles.derive(above, None, False)
+                else:
+                    style = self.styles.look(body_look(key))
+                cell.set("s", str(style))
+
+    def write(self, write: CellWrite) -> None:
+        """One value: a date as a date, anything else as text that cannot become a formula."""
+        column = self.sheet.columns[write.key]
+        cell = self.cell(write.row, column)
+        assert cell is not None
+        self.touched.add(write.row)
+        self.written.add((write.row, column))
+        style = self.style_of(cell)
+        value = write.value
+        if value == "":
+            _clear(cell)
+            return
+        if write.key in DATE_KEYS:
+            try:
+                day = dt.date.fromisoformat(value)
+            except ValueError:
+                day = None  # a target typed as words ("end of March") stays text
+            if day is not None:
+                _clear(cell)
+                number = etree.Element(f"{M}v")
+                number.text = _serial(day, self.reader.date1904)
+                cell.insert(0, number)
+                cell.set("s", str(self.styles.derive(style, DATE_FORMAT, False)))
+                return
+        _put_text(cell, value)
+        keep = write.key in DATE_KEYS or self.styles.format_code(style) == "@"
+        style = self.styles.derive(style, None if keep else "General", needs_quote_prefix(value))
+        cell.set("s", str(style))
+
+    def fit_heights(self, widths: dict[int, float]) -> None:
+        """Rows whose text grew are made taller, never shorter than the group left them."""
+        for number in self.touched:
+            row = self.sheet.elements[number]
+            lines = 1
+            for column in self.sheet.columns.values():
+                cell = self.cell(number, column, create=False)
+                value = self.reader.value(cell) if cell is not None else None
+                if not isinstance(value, str) or not value:
+                    continue
+                # A width unit holds about 1.1 characters of the body font; wrapping is by words.
+                per_line = max(1, int((widths.get(column, DEFAULT_WIDTH) or 10) * 1.1))
+                wrapped = (len(textwrap.wrap(part, per_line)) or 1 for part in value.split("\n"))
+                lines = max(lines, sum(wrapped))
+            height = min(409, 15 * lines + 2)
+            current = row.get("ht")
+            if current is None or float(current) < height:
+                row.set("ht", f"{height:g}")
+                row.set("customHeight", "1")
+
+    def finish(self, last_row: int) -> None:
+        """Stretch the group's filter over appended rows and make <dimension> cover every row."""
+        last_column = max(self.sheet.columns.values())
+        bottom = max(self.numbers, default=1)
+        dimension = self.sheet.root.find(f"{M}dimension")
+        if dimension is None:
+            dimension = etree.Element(f"{M}dimension")
+            pr = self.sheet.root.find(f"{M}sheetPr")
+            if pr is not None:
+                pr.addnext(dimension)
+            else:
+                self.sheet.root.insert(0, dimension)
+        old = _RANGE.match(dimension.get("ref", ""))
+        if old and old.group(3):
+            last_column = max(last_column, column_number(old.group(3)))
+        dimension.set("ref", f"A1:{column_letters(last_column)}{bottom}")
+        extend_filter(self.sheet.root, last_row)
+
+    def check(self, rows: Iterable[SheetRow]) -> list[int]:
+        """Rows qap touched whose cells do not read back as the merged values."""
+        wrong = []
+        for row in rows:
+            if row.row not in self.touched:
+                continue
+            for key, column in self.sheet.columns.items():
+                cell = self.cell(row.row, column, create=False)
+                value = self.reader.value(cell) if cell is not None else None
+                mine = (row.row, column) in self.written
+                if canonical(value) != row.get(key) or (mine and cell is not None and _unsafe(cell)):
+                    wrong.append(row.row)
+                    break
+        return wrong
+
+
+def extend_filter(root: etree._Element, last_row: int) -> None:
+    """Stretch the sheet's filter (kept as the group left it) over rows qap appended."""
+    auto = root.find(f"{M}autoFilter")
+    found = _RANGE.match(auto.get("ref", "")) if auto is not None else None
+    if auto is None or found is None:
+        return
+    first_col, first_row, last_col, bottom = found.groups()
+    if bottom is not None and int(bottom) >= last_row:
+        return
+    auto.set("ref", f"{first_col}{first_row}:{last_col or first_col}{last_row}")
+
+
+def column_widths(root: etree._Element) -> dict[int, float]:
+    """Width of each column from <cols>, by column number."""
+    widths: dict[int, float] = {}
+    for col in root.iterfind(f"{M}cols/{M}col"):
+        width = float(col.get("width") or DEFAULT_WIDTH)
+        for number in range(int(col.get("min", "1")), min(int(col.get("max", "1")), 16_384) + 1):
+            widths[number] = width
+    return widths
+
+
+def _unsafe(cell: etree._Element) -> bool:
+    return cell.find(f"{M}f") is not None or cell.get("t") == "e"
+
+
+def _clear(cell: etree._Element) -> None:
+    for child in list(cell):
+        if child.tag in VALUE_TAGS:
+            cell.remove(child)
+    for name in ("t", "cm", "vm"):
+        cell.attrib.pop(name, None)
+
+
+def _put_text(cell: etree._Element, text: str) -> None:
+    _clear(cell)
+    cell.set("t", "inlineStr")
+    inline = etree.Element(f"{M}is")
+    node = etree.SubElement(inline, f"{M}t")
+    node.text = text
+    if text != text.strip() or "\n" in text:
+        node.set(XML_SPACE, "preserve")
+    cell.insert(0, inline)
+
+
+def _serial(day: dt.date, date1904: bool) -> str:
+    base = dt.date(1904, 1, 1) if date1904 else dt.date(1899, 12, 30)
+    serial = (day - base).days
+    if not date1904 and day < dt.date(1900, 3, 1):
+        serial -= 1  # Excel's 1900 calendar counts a 29 February 1900 that never was
+    return str(serial)
+
