@@ -155,15 +155,14 @@ def _read(
     from pipeline.identify import identify_return
     from pipeline.normalise import normalise_return
     from pipeline.readers import read_return
-    from pipeline.readers.precheck import precheck_file
 
     try:
-        precheck_file(path)
+        raw = read_return(path)  # pre-checks the file first
     except ReturnRejected as exc:
+        # Claimed files were complete when taken: "still copying" here means damaged.
         if exc.retry:
             raise ReturnRejected(DAMAGED, DAMAGED_ADVICE) from None
         raise
-    raw = read_return(path)
     if raw.identity is not None and raw.identity.kind == UPDATE_FORM:
         return _update_return(ctx, raw, agency_key), raw.notes
     ident = identify_return(

@@ -100,12 +100,21 @@ def read_custom_property(path: Path, name: str) -> str | None:
             data = package.read(info)
     except (OSError, zipfile.BadZipFile):
         return None
+    return parse_custom_properties(data).get(name)
+
+
+def parse_custom_properties(data: bytes) -> dict[str, str]:
+    """Every custom property in a docProps/custom.xml part, by name (the first of a name wins)."""
+    if not data:
+        return {}
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError:
-        return None
+        return {}
+    found: dict[str, str] = {}
     for prop in root.iter(f"{{{CUSTOM_NS}}}property"):
-        if prop.get("name") == name:
-            return "".join(prop.itertext())
-    return None
+        name = prop.get("name")
+        if name is not None and name not in found:
+            found[name] = "".join(prop.itertext())
+    return found

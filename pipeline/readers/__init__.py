@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pipeline.errors import ReturnRejected
 from pipeline.model import RETURN_FORM, UPDATE_FORM, RawReturn
+from pipeline.readers.package import CORRUPT, Package, damaged
 
 log = logging.getLogger(__name__)
 
@@ -17,43 +18,49 @@ UNREADABLE_ADVICE = (
 )
 
 
+Reader = Callable[[Package], RawReturn]
+
+
 def read_return(path: Path) -> RawReturn:
     """Pre-check a file, then read it with qap's own form reader or the generic one for its format."""
-    from pipeline.readers.precheck import precheck_file
+    from pipeline.readers.precheck import checked_package
 
-    fmt = precheck_file(path)
-    try:
-        return _read(path, fmt)
-    except ReturnRejected:
-        raise
-    except (
-        Exception
-    ) as exc:  # any library failure on a hostile file is a rejection, never a traceback
-        log.warning("could not read %s (%s)", path.name, type(exc).__name__)
-        raise ReturnRejected(
-            f"qap could not read this file as a Word or Excel return ({type(exc).__name__}).",
-            UNREADABLE_ADVICE,
-        ) from None
+    # One zip open for the pre-check, the identity and the reader.
+    with checked_package(path) as package:
+        try:
+            return _read(package)
+        except ReturnRejected:
+            raise
+        except CORRUPT as exc:  # a part the pre-check left to the reader failed its checksum
+            log.warning("could not read %s (%s)", path.name, type(exc).__name__)
+            raise damaged() from None
+        except (
+            Exception
+        ) as exc:  # any library failure on a hostile file is a rejection, never a traceback
+            log.warning("could not read %s (%s)", path.name, type(exc).__name__)
+            raise ReturnRejected(
+                f"qap could not read this file as a Word or Excel return ({type(exc).__name__}).",
+                UNREADABLE_ADVICE,
+            ) from None
 
 
-def _read(path: Path, fmt: str) -> RawReturn:
-    from pipeline.forms.identity import read_form_identity
-
-    identity = read_form_identity(path)
-    reader: Callable[[Path], RawReturn] | None = None
+def _read(package: Package) -> RawReturn:
+    fmt = package.format
+    identity = package.identity()
+    reader: Reader | None = None
     if identity is not None and identity.kind == RETURN_FORM:
         reader = _own_form_reader(fmt)
     elif identity is not None and identity.kind == UPDATE_FORM:
         reader = _update_form_reader()
     if reader is None:
         reader = _generic_reader(fmt)
-    raw = reader(path)
+    raw = reader(package)
     if identity is not None and raw.identity is None:
         raw = dataclasses.replace(raw, identity=identity)
     return raw
 
 
-def _generic_reader(fmt: str) -> Callable[[Path], RawReturn]:
+def _generic_reader(fmt: str) -> Reader:
     if fmt == "xlsx":
         from pipeline.readers.xlsx_reader import read_xlsx_return
 
@@ -63,7 +70,7 @@ def _generic_reader(fmt: str) -> Callable[[Path], RawReturn]:
     return read_docx_return
 
 
-def _own_form_reader(fmt: str) -> Callable[[Path], RawReturn] | None:
+def _own_form_reader(fmt: str) -> Reader | None:
     """qap's own form readers, when installed (another part of qap provides them)."""
     try:
         if fmt == "xlsx":
@@ -78,10 +85,11 @@ def _own_form_reader(fmt: str) -> Callable[[Path], RawReturn] | None:
         return None
 
 
-def _update_form_reader() -> Callable[[Path], RawReturn] | None:
+def _update_form_reader() -> Reader | None:
     try:
         from pipeline.tracker.update_forms import read_update_form
     except ImportError:
         log.info("the progress-update form reader is not available; using the generic reader")
         return None
-    return read_update_form
+    # The tracker's reader opens the file itself (by python-docx or openpyxl).
+    return lambda package: read_update_form(package.path)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import zipfile
 from pathlib import Path
 
 from pipeline.model import RawReturn
@@ -17,6 +16,7 @@ from pipeline.readers.docx_xml import (
     main_part,
 )
 from pipeline.readers.grid import Findings, Layout, interpret_grid
+from pipeline.readers.package import Package, open_package
 from pipeline.readers.vocab import LEAD_QID, case_heading, split_label
 
 log = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ def _split_inline(text: str) -> tuple[str, str]:
     return (parts[0].strip(), parts[1].strip()) if len(parts) == 2 else (text.strip(), "")
 
 
-def read_docx_return(path: Path) -> RawReturn:
+def read_docx_return(source: Path | Package) -> RawReturn:
     """Everything a Word return says, whatever the layout; call after the pre-check."""
     found = Findings()
     reader = TextReader()
@@ -111,7 +111,7 @@ def read_docx_return(path: Path) -> RawReturn:
     table_rows = 0
     queue: list[TableData] = []
     p_index = 0
-    with zipfile.ZipFile(path) as package:
+    with open_package(source) as package:
         levels = heading_levels(package)
         with package.open(main_part(package)) as stream:
             for block in joined_paragraphs(reader, body_blocks(stream, reader)):
@@ -134,8 +134,9 @@ def read_docx_return(path: Path) -> RawReturn:
                     queue.extend(nested for row in table.rows for nested in row.nested)
     paragraphs.flush()
     style = _style(reader, table_rows, paragraphs.count)
-    log.info("read %s as a Word return (%s, %d tables)", path.name, style, tables)
-    return found.build(path.name, "docx", style)
+    name = package.path.name
+    log.info("read %s as a Word return (%s, %d tables)", name, style, tables)
+    return found.build(name, "docx", style)
 
 
 def _answer_count(found: Findings) -> int:

@@ -8,12 +8,13 @@ content controls and revisions). Legacy check boxes and content-control check bo
 from __future__ import annotations
 
 import re
-import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from lxml import etree
+
+from pipeline.readers.package import Package
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W14_NS = "http://schemas.microsoft.com/office/word/2010/wordml"
@@ -48,8 +49,10 @@ def parser() -> etree.XMLParser:
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
-def main_part(package: zipfile.ZipFile) -> str:
-    """The path of the package's main part, from its relationships."""
+def main_part(package: Package) -> str:
+    """The path of the package's main part, from its relationships (the pre-check found it already)."""
+    if package.main:
+        return package.main
     rels = etree.fromstring(package.read("_rels/.rels"), parser())
     for rel in rels.iter(f"{{{REL_NS}}}Relationship"):
         if rel.get("Type") == OFFICE_DOCUMENT:
@@ -57,11 +60,11 @@ def main_part(package: zipfile.ZipFile) -> str:
     raise KeyError("officeDocument")
 
 
-def heading_levels(package: zipfile.ZipFile) -> dict[str, int]:
+def heading_levels(package: Package) -> dict[str, int]:
     """Paragraph style id -> heading level (Title 0, Heading 1 is 1...), from styles.xml."""
     levels: dict[str, int] = {}
     name = "word/styles.xml"
-    if name not in package.namelist():
+    if name not in package.names:
         return levels
     root = etree.fromstring(package.read(name), parser())
     for style in root.iter(w("style")):

@@ -2,6 +2,9 @@
 
 Every limit is decided from the zip's central directory (infolist) before anything is
 decompressed; zipfile enforces the declared sizes while reading, so they are trustworthy.
+Every XML part's prolog is scanned for a DTD (dtd.py); the parts every reader needs (package
+relationships, content types, custom properties, the main part) are read whole, checked against
+their CRC and kept in the Package for the reader, which checks the rest of what it reads.
 See ../shared/notes/file-hazards.md sections 1, 2 and 4.
 """
 
@@ -10,12 +13,23 @@ from __future__ import annotations
 import logging
 import re
 import zipfile
-import zlib
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from lxml import etree
 
 from pipeline.errors import ReturnRejected
+from pipeline.readers.package import (
+    CRAFTED,
+    CUSTOM_PART,
+    DAMAGE,
+    KEEP_BYTES,
+    RESAVE,
+    Package,
+    damaged,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +53,6 @@ IMAGES = (
     (b"MM\x00*", "a TIFF image"),
     (b"BM", "a bitmap image"),
 )
-DTD_MARKERS = tuple(
-    marker.encode(codec)
-    for marker in ("<!doctype", "<!entity")
-    for codec in ("ascii", "utf-16-le", "utf-16-be")
-)
 
 WORD_TYPES = {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml": "docx",
@@ -66,8 +75,6 @@ CT_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 RELS_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 RESEND = "Ask the agency to save it as a Word (.docx) or Excel (.xlsx) return and send it again."
-RESAVE = "Ask the agency to open it, save it again as .docx or .xlsx and resend it."
-CRAFTED = "Do not open it; ask the agency to send the return again from Word or Excel."
 STILL_COPYING = "qap will try again once the file has finished copying."
 
 IGNORED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store", "ehthumbs.db"}
@@ -97,24 +104,33 @@ def _reject(reason: str, advice: str, *, retry: bool = False) -> ReturnRejected:
 
 def precheck_file(path: Path) -> str:
     """The format of a complete, safe-looking return ("docx" or "xlsx"), or ReturnRejected."""
-    try:
-        size = path.stat().st_size
-        with path.open("rb") as fh:
-            head = fh.read(8)
-    except OSError as exc:
-        log.info("precheck %s: cannot open (%s)", path.name, type(exc).__name__)
-        raise _reject(
-            "The file could not be opened (it may still be copying or be locked).",
-            STILL_COPYING,
-            retry=True,
-        ) from None
-    if size == 0:
-        raise _reject("The file is empty (it may still be copying).", STILL_COPYING, retry=True)
-    if not head.startswith(ZIP_MAGIC):
-        raise _not_a_package(path, head)
-    fmt = _check_package(path, size)
-    log.info("precheck %s: ok (%s)", path.name, fmt)
-    return fmt
+    with checked_package(path) as package:
+        return package.format
+
+
+@contextmanager
+def checked_package(path: Path) -> Iterator[Package]:
+    """The return's package, opened once and pre-checked, for the block; or ReturnRejected."""
+    with ExitStack() as stack:
+        try:
+            size = path.stat().st_size
+            handle = stack.enter_context(path.open("rb"))
+            head = handle.read(8)
+        except OSError as exc:
+            log.info("precheck %s: cannot open (%s)", path.name, type(exc).__name__)
+            raise _reject(
+                "The file could not be opened (it may still be copying or be locked).",
+                STILL_COPYING,
+                retry=True,
+            ) from None
+        if size == 0:
+            raise _reject("The file is empty (it may still be copying).", STILL_COPYING, retry=True)
+        if not head.startswith(ZIP_MAGIC):
+            raise _not_a_package(path, head)
+        package = _check_package(path, handle, size)
+        stack.enter_context(package.archive)
+        log.info("precheck %s: ok (%s)", path.name, package.format)
+        yield package
 
 
 def _not_a_package(path: Path, head: bytes) -> ReturnRejected:
@@ -162,9 +178,10 @@ def _ole_encrypted(path: Path) -> bool:
     return False
 
 
-def _check_package(path: Path, size: int) -> str:
+def _check_package(path: Path, handle: BinaryIO, size: int) -> Package:
+    handle.seek(0)
     try:
-        package = zipfile.ZipFile(path)
+        archive = zipfile.ZipFile(handle)
     except zipfile.BadZipFile:
         raise _reject(
             "The file is incomplete: its zip directory is missing (it may still be copying).",
@@ -177,16 +194,40 @@ def _check_package(path: Path, size: int) -> str:
             STILL_COPYING,
             retry=True,
         ) from None
-    with package:
-        infos = package.infolist()
-        _check_members(infos, size)
-        names = {info.filename for info in infos}
-        if "mimetype" in names and "[Content_Types].xml" not in names:
+    try:
+        package = Package(path, archive)
+        _check_members(package.infos, size)
+        if "mimetype" in package.names and "[Content_Types].xml" not in package.names:
             raise _reject(
                 "This is an OpenDocument (.odt/.ods) file, which qap does not read.", RESEND
             )
-        _scan_members(package, infos)
-        return _main_format(package, names)
+        for info in package.infos:
+            if _is_xml(info.filename):
+                package.scan(info.filename)
+        package.format, package.main = _main_format(package)
+        # Every reader needs these whole: read (and CRC-checked) once, kept for the reader.
+        for name in (package.main, CUSTOM_PART):
+            if name in package.names:
+                package.scan(name)  # the main part may be named anything
+                _read_whole(package, name)
+    except BaseException:
+        archive.close()
+        raise
+    return package
+
+
+def _read_whole(package: Package, name: str) -> None:
+    """Decompress a part to its end so zipfile checks its CRC; small parts stay in memory."""
+    if package.getinfo(name).file_size <= KEEP_BYTES:
+        package.read(name)
+        return
+    with package.open(name) as member:
+        try:
+            while member.read(CHUNK):
+                pass
+        except DAMAGE as exc:
+            log.info("precheck: part failed to decompress (%s)", type(exc).__name__)
+            raise damaged() from None
 
 
 def _check_members(infos: list[zipfile.ZipInfo], size: int) -> None:
@@ -239,33 +280,9 @@ def _is_xml(name: str) -> bool:
     return name.lower().endswith((".xml", ".rels", ".vml"))
 
 
-def _scan_members(package: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
-    """Decompress each part in chunks: reject DTDs in XML, and check every CRC."""
-    for info in infos:
-        xml = _is_xml(info.filename)
-        tail = b""
-        try:
-            with package.open(info) as member:
-                while chunk := member.read(CHUNK):
-                    if xml:
-                        window = (tail + chunk).lower()
-                        if any(marker in window for marker in DTD_MARKERS):
-                            raise _reject(
-                                "The file contains an XML document type declaration "
-                                "(DTD/entities), which Word and Excel never write.",
-                                CRAFTED,
-                            )
-                        tail = chunk[-32:]
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
-            log.info("precheck: part failed to decompress (%s)", type(exc).__name__)
-            raise _reject(
-                "The file is damaged: a part fails its checksum or cannot be decompressed.",
-                RESAVE,
-            ) from None
-
-
-def _main_format(package: zipfile.ZipFile, names: set[str]) -> str:
-    """The format named by the package's own relationships and content types."""
+def _main_format(package: Package) -> tuple[str, str]:
+    """The format named by the package's own relationships and content types, and the main part."""
+    names = package.names
     if "[Content_Types].xml" not in names or "_rels/.rels" not in names:
         raise _reject("This is a zip file, but not a Word or Excel document.", RESEND)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
@@ -300,4 +317,4 @@ def _main_format(package: zipfile.ZipFile, names: set[str]) -> str:
             "The file's contents do not match a Word or Excel document (wrong content type).",
             RESAVE,
         )
-    return fmt
+    return fmt, target

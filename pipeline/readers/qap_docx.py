@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,9 +13,9 @@ from lxml import etree
 from pipeline.errors import ReturnRejected
 from pipeline.forms.answers import FormAnswers
 from pipeline.forms.fields import PLACEHOLDERS, PY_DATE_FORMAT, parse_tag
-from pipeline.forms.identity import read_custom_property, read_form_identity
 from pipeline.forms.properties import FIELDS_PROPERTY
 from pipeline.model import RawReturn
+from pipeline.readers.package import Package, open_package
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +26,13 @@ MAX_BODY_BYTES = 50_000_000
 STYLE = "qap-form"
 
 
-def read_qap_docx(path: Path) -> RawReturn:
+def read_qap_docx(source: Path | Package) -> RawReturn:
     """Read a Word form qap issued: answers by question id, cases, actions, sign-off, identity."""
-    body = _body(path)
-    field_map = (read_custom_property(path, FIELDS_PROPERTY) or "").split()
+    with open_package(source) as package:
+        body = _body(package)
+        field_map = package.custom_properties().get(FIELDS_PROPERTY, "").split()
+        identity = package.identity()
+    name = package.path.name
     controls = list(_controls(body))
     # Editors that drop tags (LibreOffice 7.4) keep the controls in order; the field map
     # written at issue then says which is which, provided none were added or removed.
@@ -48,23 +50,23 @@ def read_qap_docx(path: Path) -> RawReturn:
     if untagged:
         how = "matched by position from the form's field map" if by_position else "not read"
         found.note(f"{untagged} of {len(controls)} answer fields had lost their tags; {how}")
-    log.info("read qap Word form %s: %d controls", path.name, len(controls))
-    return found.raw_return(path.name, "docx", STYLE, read_form_identity(path))
+    log.info("read qap Word form %s: %d controls", name, len(controls))
+    return found.raw_return(name, "docx", STYLE, identity)
 
 
-def _body(path: Path) -> Any:
+def _body(package: Package) -> Any:
+    name = package.path.name
     try:
-        with zipfile.ZipFile(path) as package:
-            info = package.getinfo(BODY_PART)
-            if info.file_size > MAX_BODY_BYTES:
-                raise ReturnRejected(
-                    f"{path.name}: the document body is too large to be a qap form.",
-                    "Ask the agency to send the form qap issued, filled in.",
-                )
-            data = package.read(info)
-    except (KeyError, OSError, zipfile.BadZipFile):
+        info = package.getinfo(BODY_PART)
+        if info.file_size > MAX_BODY_BYTES:
+            raise ReturnRejected(
+                f"{name}: the document body is too large to be a qap form.",
+                "Ask the agency to send the form qap issued, filled in.",
+            )
+        data = package.read(BODY_PART)
+    except KeyError:
         raise ReturnRejected(
-            f"{path.name} is not a readable Word document.",
+            f"{name} is not a readable Word document.",
             "Ask the agency to save it again as a Word document (.docx) and resend it.",
         ) from None
     parser = etree.XMLParser(
@@ -74,7 +76,7 @@ def _body(path: Path) -> Any:
         return etree.fromstring(data, parser)
     except etree.XMLSyntaxError:
         raise ReturnRejected(
-            f"{path.name}: the document's text is damaged.",
+            f"{name}: the document's text is damaged.",
             "Ask the agency to open it in Word, save it again and resend it.",
         ) from None
 

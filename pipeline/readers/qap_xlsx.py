@@ -26,8 +26,8 @@ from pipeline.forms.fields import (
     SIGN_OFF_LABELS,
     Tag,
 )
-from pipeline.forms.identity import read_form_identity
 from pipeline.model import RawReturn
+from pipeline.readers.package import CORRUPT, Package, damaged, open_package
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +38,11 @@ HEADER_SCAN_ROWS = 60
 MAX_ROWS = 2000
 
 
-def read_qap_xlsx(path: Path) -> RawReturn:
+def read_qap_xlsx(source: Path | Package) -> RawReturn:
     """Read an Excel form qap issued: answers by question id, cases, actions, sign-off, identity."""
+    with open_package(source) as package:
+        identity = package.identity()
+    path = package.path
     found = FormAnswers()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -47,6 +50,8 @@ def read_qap_xlsx(path: Path) -> RawReturn:
             with path.open("rb") as handle:
                 # A file object skips openpyxl's check of the name's extension.
                 workbook = load_workbook(handle, data_only=False)
+        except CORRUPT:
+            raise damaged() from None
         except Exception as exc:  # openpyxl raises many types for one bad file
             raise ReturnRejected(
                 f"{path.name} is not a readable Excel workbook ({type(exc).__name__}).",
@@ -64,7 +69,7 @@ def read_qap_xlsx(path: Path) -> RawReturn:
             read(workbook[name])
     workbook.close()
     log.info("read qap Excel form %s", path.name)
-    return found.raw_return(path.name, "xlsx", STYLE, read_form_identity(path))
+    return found.raw_return(path.name, "xlsx", STYLE, identity)
 
 
 def cell_text(value: Any) -> str:

@@ -12,7 +12,6 @@ import datetime as dt
 import logging
 import posixpath
 import re
-import zipfile
 from pathlib import Path
 
 from lxml import etree
@@ -21,6 +20,7 @@ from pipeline.errors import ReturnRejected
 from pipeline.model import RawReturn
 from pipeline.readers.docx_xml import main_part, parser
 from pipeline.readers.grid import Cell, Findings, Layout, interpret_grid
+from pipeline.readers.package import Package, open_package
 from pipeline.readers.vocab import case_heading, qid_of
 
 log = logging.getLogger(__name__)
@@ -78,9 +78,9 @@ def _date_format(code: str) -> bool:
 class _Book:
     """The workbook parts a sheet needs: shared strings, date styles, 1904 flag, sheet paths."""
 
-    def __init__(self, package: zipfile.ZipFile) -> None:
+    def __init__(self, package: Package) -> None:
         self.package = package
-        self.names = set(package.namelist())
+        self.names = package.names
         self.main = main_part(package)
         workbook = etree.fromstring(package.read(self.main), parser())
         props = workbook.find(s("workbookPr"))
@@ -300,10 +300,10 @@ def _repair_ids(grid: list[list[Cell]]) -> None:
             last[col] = (major, int(minor))
 
 
-def read_xlsx_return(path: Path) -> RawReturn:
+def read_xlsx_return(source: Path | Package) -> RawReturn:
     """Everything an Excel return says, from every visible sheet; call after the pre-check."""
     found = Findings()
-    with zipfile.ZipFile(path) as package:
+    with open_package(source) as package:
         book = _Book(package)
         for title, name, hidden in book.sheets:
             if hidden:
@@ -313,5 +313,6 @@ def read_xlsx_return(path: Path) -> RawReturn:
             found.case_context = heading[0] if heading else None
             reader = _SheetReader(book, title, found)
             interpret_grid(reader.grid(name), found, Layout())
-    log.info("read %s as an Excel return (%d sheets)", path.name, len(book.sheets))
-    return found.build(path.name, "xlsx", "spreadsheet")
+    name = package.path.name
+    log.info("read %s as an Excel return (%d sheets)", name, len(book.sheets))
+    return found.build(name, "xlsx", "spreadsheet")

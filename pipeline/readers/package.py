@@ -1,0 +1,140 @@
+"""A return's zip package opened once and shared by the pre-check, the identity and the reader.
+
+Each part is decompressed at most once: small parts read whole are kept, so the package
+relationships, custom properties and main part the pre-check reads cost the reader nothing.
+The pre-check scans parts for a DTD through it (see dtd.py); a part that fails to decompress
+or its checksum is reported as damaged, whichever stage reads it.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import zipfile
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+from pipeline.errors import ReturnRejected
+from pipeline.forms.identity import (
+    CUSTOM_PART,
+    MAX_PART_BYTES,
+    PROPERTY_NAME,
+    decode_identity,
+    parse_custom_properties,
+)
+from pipeline.model import FormIdentity
+from pipeline.readers.dtd import declares_dtd
+
+log = logging.getLogger(__name__)
+
+# Parts up to this size are kept once read; larger ones are streamed again if read twice.
+KEEP_BYTES = 4_000_000
+# What zipfile and zlib raise for a part whose bytes are not what its header promised...
+CORRUPT = (zipfile.BadZipFile, zlib.error, EOFError)
+# ...and, around zip reads alone, what a failing disk or a broken stream adds.
+DAMAGE = (*CORRUPT, OSError, ValueError)
+RESAVE = "Ask the agency to open it, save it again as .docx or .xlsx and resend it."
+CRAFTED = "Do not open it; ask the agency to send the return again from Word or Excel."
+
+
+def damaged() -> ReturnRejected:
+    """The rejection for a part that fails its checksum or cannot be decompressed."""
+    return ReturnRejected(
+        "The file is damaged: a part fails its checksum or cannot be decompressed.", RESAVE
+    )
+
+
+def dtd_found() -> ReturnRejected:
+    """The rejection for a part that declares a DTD or entities."""
+    return ReturnRejected(
+        "The file contains an XML document type declaration "
+        "(DTD/entities), which Word and Excel never write.",
+        CRAFTED,
+    )
+
+
+class Package:
+    """One return's zip, its part names, and the parts read so far."""
+
+    def __init__(self, path: Path, archive: zipfile.ZipFile) -> None:
+        self.path = path
+        self.archive = archive
+        self.infos = archive.infolist()
+        self.names = {info.filename for info in self.infos}
+        # Set by the pre-check: "docx"/"xlsx" and the main part it found from the relationships.
+        self.format = ""
+        self.main = ""
+        self._parts: dict[str, bytes] = {}
+        self._scanned: set[str] = set()
+        self._custom: dict[str, str] | None = None
+
+    def namelist(self) -> list[str]:
+        """Every part name, as zipfile.ZipFile.namelist gives them."""
+        return [info.filename for info in self.infos]
+
+    def getinfo(self, name: str) -> zipfile.ZipInfo:
+        """A part's central-directory entry; KeyError when there is none."""
+        return self.archive.getinfo(name)
+
+    def scan(self, name: str) -> None:
+        """Reject the file if this part declares a DTD; each part is scanned once."""
+        if name in self._scanned:
+            return
+        try:
+            with self.archive.open(name) as member:
+                found = declares_dtd(member)
+        except DAMAGE as exc:
+            log.info("%s: part failed to decompress (%s)", self.path.name, type(exc).__name__)
+            raise damaged() from None
+        if found:
+            raise dtd_found()
+        self._scanned.add(name)
+
+    def read(self, name: str) -> bytes:
+        """A part's bytes, checked against its CRC; KeyError when the part does not exist."""
+        data = self._parts.get(name)
+        if data is not None:
+            return data
+        try:
+            data = self.archive.read(name)
+        except DAMAGE as exc:
+            log.info("%s: part failed its checksum (%s)", self.path.name, type(exc).__name__)
+            raise damaged() from None
+        if len(data) <= KEEP_BYTES:
+            self._parts[name] = data
+        return data
+
+    def open(self, name: str) -> IO[bytes]:
+        """A part as a stream, for parsers that read as they go; KeyError when it does not exist."""
+        data = self._parts.get(name)
+        if data is not None:
+            return io.BytesIO(data)
+        return self.archive.open(name)
+
+    def custom_properties(self) -> dict[str, str]:
+        """The custom document properties (qap's identity and field map live there), by name."""
+        if self._custom is None:
+            data = b""
+            info = self.archive.NameToInfo.get(CUSTOM_PART)
+            if info is not None and info.file_size <= MAX_PART_BYTES:
+                data = self.read(CUSTOM_PART)
+            self._custom = parse_custom_properties(data)
+        return self._custom
+
+    def identity(self) -> FormIdentity | None:
+        """The signed identity qap wrote into the custom properties, or None."""
+        value = self.custom_properties().get(PROPERTY_NAME)
+        return None if value is None else decode_identity(value)
+
+
+@contextmanager
+def open_package(source: Path | Package) -> Iterator[Package]:
+    """The package itself, or a zip at a path opened for the block (after the pre-check)."""
+    if isinstance(source, Package):
+        yield source
+        return
+    with zipfile.ZipFile(source) as archive:
+        yield Package(source, archive)
