@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.errors import TrackerBusy, UnknownAuditError
 from pipeline.inbox import InboxScanner
@@ -27,6 +28,9 @@ from pipeline.processing import (
 )
 from pipeline.store import claim_copy
 from pipeline.workspace import Workspace
+
+if TYPE_CHECKING:
+    from pipeline.report import DraftInputs
 
 log = logging.getLogger(__name__)
 
@@ -91,13 +95,16 @@ def _rebuild_outputs(ctx: Context, ledger: Ledger) -> tuple[tuple[str, ...], boo
     reports: list[str] = []
     problems: list[str] = []
     try:
-        from pipeline.report import write_draft_report
+        from pipeline.report import load_inputs, write_draft_report
     except ImportError:
         log.info("report module not available; draft reports not rebuilt")
     else:
+        inputs: DraftInputs | None = None
         for audit_id in audits:
             try:
-                write_draft_report(ctx.workspace, audit_id)
+                # The ledger and tracker are read once for all the run's drafts (again after a failure).
+                inputs = inputs or load_inputs(ctx.workspace)
+                write_draft_report(ctx.workspace, audit_id, inputs=inputs)
                 reports.append(audit_id)
             except Exception as exc:  # a failing report must never lose or block intake
                 log.info("draft report for %s failed: %s", audit_id, type(exc).__name__)

@@ -3,5 +3,13 @@
 from __future__ import annotations
 
 from pipeline.report.build import ReportResult, render_report, reports_folder, write_draft_report
+from pipeline.report.inputs import DraftInputs, load_inputs
 
-__all__ = ["ReportResult", "render_report", "reports_folder", "write_draft_report"]
+__all__ = [
+    "DraftInputs",
+    "ReportResult",
+    "load_inputs",
+    "render_report",
+    "reports_folder",
+    "write_draft_report",
+]

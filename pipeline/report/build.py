@@ -15,6 +15,7 @@ from pipeline.definitions import AuditDefinition, Catalogue
 from pipeline.errors import QapError
 from pipeline.model import StoredReturn, TrackerItem
 from pipeline.report.context import build_context
+from pipeline.report.inputs import DraftInputs, load_inputs
 from pipeline.report.versions import (
     draft_path,
     latest_path,
@@ -89,44 +90,33 @@ def render_report(
     return data
 
 
-def _tracker_items(workspace: Workspace, audit_id: str) -> tuple[TrackerItem, ...] | None:
-    try:
-        from pipeline.tracker import read_tracker_items
-    except ImportError:
-        return ()
-    try:
-        return tuple(read_tracker_items(workspace, audit_id))
-    except FileNotFoundError:
-        return ()
-    except QapError as exc:
-        # The draft is still worth having; its recommendations section says the tracker was unreadable.
-        log.warning("tracker not read for the %s report: %s", audit_id, type(exc).__name__)
-        return None
-
-
 def write_draft_report(
-    workspace: Workspace, audit_id: str, *, pdf: bool = False, now: dt.datetime | None = None
+    workspace: Workspace,
+    audit_id: str,
+    *,
+    pdf: bool = False,
+    now: dt.datetime | None = None,
+    inputs: DraftInputs | None = None,
 ) -> ReportResult:
-    """Write the next numbered draft of an audit's report from the ledger, plus its "latest" copy."""
-    from pipeline.definitions import load_catalogue
-    from pipeline.ledger import open_ledger
+    """Write the next numbered draft of an audit's report from the ledger, plus its "latest" copy.
 
+    A run writing several drafts reads the ledger and tracker once and passes `inputs` to each.
+    """
     now = now or dt.datetime.now(dt.UTC)
-    partnership = workspace.partnership()
-    catalogue = load_catalogue(workspace.audits_dir, partnership)
-    audit = catalogue.get(audit_id)
-    with open_ledger(workspace) as ledger:
-        returns = ledger.current_returns(audit_id)
-        previous_returns = ledger.current_returns(audit.repeat_of) if audit.repeat_of else []
-    items = _tracker_items(workspace, audit_id)
+    if inputs is None:
+        inputs = load_inputs(workspace, [audit_id])
+    audit = inputs.catalogue.get(audit_id)
+    returns = inputs.returns_for(audit_id)
+    previous_returns = inputs.returns_for(audit.repeat_of) if audit.repeat_of else []
+    items = inputs.items_for(audit_id)
     folder = reports_folder(workspace, audit_id)
     for _ in range(CLAIM_ATTEMPTS):
         version = next_version(folder, audit_id)
         data = render_report(
             audit,
             returns,
-            partnership,
-            catalogue,
+            inputs.partnership,
+            inputs.catalogue,
             items,
             previous_returns,
             None,
