@@ -47,7 +47,7 @@ def declares_dtd(stream: IO[bytes]) -> bool:
     # An encoding Office never writes: search the whole part for the byte patterns, and read
     # its prolog in the declared encoding too (UTF-7 hides "<" from any byte search).
     data = head + stream.read()
-    if any(marker in data.lower() for marker in BYTE_MARKERS):
+    if has_marker(data):
         return True
     if encoding is None:
         return False
@@ -55,6 +55,12 @@ def declares_dtd(stream: IO[bytes]) -> bool:
         return _Prolog(io.BytesIO(), encoding, data).has_dtd()
     except LookupError:
         return False
+
+
+def has_marker(data: bytes) -> bool:
+    """The fallback: whether `<!DOCTYPE` or `<!ENTITY` (ASCII or UTF-16) occurs anywhere in `data`."""
+    lowered = data.lower()
+    return any(marker in lowered for marker in BYTE_MARKERS)
 
 
 def _encoding(head: bytes) -> str | None:

@@ -1,0 +1,84 @@
+"""The DTD scan: a declaration is found wherever a parser would honour it, reading only the prolog."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from lxml import etree
+
+from pipeline.readers.dtd import declares_dtd, has_marker
+
+XXE = '<!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+DECL16 = '<?xml version="1.0" encoding="UTF-16"?>'
+
+WITH_DTD = {
+    "after the declaration": (DECL + XXE + "<r/>", "utf-8"),
+    "no declaration": (XXE + "<r/>", "utf-8"),
+    "lower case": (DECL + "<!doctype r><r/>", "utf-8"),
+    "after a comment holding <": (DECL + "<!-- a < b -->" + XXE + "<r/>", "utf-8"),
+    "after a processing instruction": (DECL + "<?mso-application x?>\n  " + XXE + "<r/>", "utf-8"),
+    "after a 3 MB comment": (DECL + "<!--" + "x" * 3_000_000 + "-->" + XXE + "<r/>", "utf-8"),
+    "after 200,000 comments": (DECL + "<!---->" * 200_000 + XXE + "<r/>", "utf-8"),
+    "across the first read": (DECL + " " * 16_370 + XXE + "<r/>", "utf-8"),
+    "byte order mark": ("\ufeff" + DECL + XXE + "<r/>", "utf-8"),
+    "UTF-16 with BOM": ("\ufeff" + DECL16 + XXE + "<r/>", "utf-16-le"),
+    "UTF-16 LE": (DECL16 + XXE + "<r/>", "utf-16-le"),
+    "UTF-16 BE": (DECL16 + XXE + "<r/>", "utf-16-be"),
+    # Characters whose low bytes read as "-->" and "<a" if UTF-16 were read byte by byte.
+    "UTF-16 comment of look-alikes": (DECL16 + "<!--ĭĭľļa-->" + XXE + "<r/>", "utf-16-le"),
+    "UTF-7, where no byte is <": ('<?xml version="1.0" encoding="UTF-7"?>' + XXE + "<r/>", "utf-7"),
+    "unknown encoding": ('<?xml version="1.0" encoding="x-qap"?>' + XXE + "<r/>", "utf-8"),
+}
+WITHOUT_DTD = {
+    "plain": (DECL + "<r>text</r>", "utf-8"),
+    "DOCTYPE text inside a processing instruction": (DECL + "<?x <!DOCTYPE r?><r/>", "utf-8"),
+    "ENTITY after the root started": (DECL + '<r><![CDATA[<!ENTITY x "y">]]></r>', "utf-8"),
+    "empty part": ("", "utf-8"),
+    "declaration only": (DECL, "utf-8"),
+    "UTF-16 plain": (DECL16 + "<r>ĭĭľ</r>", "utf-16"),
+}
+
+
+@pytest.mark.parametrize("name", WITH_DTD)
+def test_a_dtd_before_the_root_is_found(name: str) -> None:
+    text, encoding = WITH_DTD[name]
+    assert declares_dtd(io.BytesIO(text.encode(encoding))) is True
+
+
+@pytest.mark.parametrize("name", WITHOUT_DTD)
+def test_parts_without_a_dtd_pass(name: str) -> None:
+    text, encoding = WITHOUT_DTD[name]
+    assert declares_dtd(io.BytesIO(text.encode(encoding))) is False
+
+
+@pytest.mark.parametrize(
+    "name", [n for n, (_, enc) in WITH_DTD.items() if enc in ("utf-8", "utf-16-le", "utf-16-be")]
+)
+def test_the_whole_part_fallback_agrees_where_both_can_read(name: str) -> None:
+    text, encoding = WITH_DTD[name]
+    data = text.encode(encoding)
+    assert has_marker(data) is declares_dtd(io.BytesIO(data)) is True
+
+
+def test_the_prolog_is_all_that_is_read() -> None:
+    stream = io.BytesIO((DECL + "<r>" + "x" * 1_000_000 + "</r>").encode())
+    assert declares_dtd(stream) is False
+    assert stream.tell() <= 1 << 14
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<r>&xxe;</r>",
+        '<r><![CDATA[<!DOCTYPE r [<!ENTITY x "y">]>]]>&x;</r>',
+        '<r/><!DOCTYPE r [<!ENTITY x "y">]>',
+    ],
+)
+def test_what_the_scan_lets_through_the_parser_refuses(body: str) -> None:
+    data = (DECL + body).encode()
+    assert declares_dtd(io.BytesIO(data)) is False
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    with pytest.raises(etree.XMLSyntaxError):
+        etree.fromstring(data, parser)
