@@ -230,6 +230,16 @@ def check_tracker(root: Path, edits: dict[str, tuple[str, str]]) -> list[str]:
     return problems
 
 
+def check_receipts(root: Path) -> list[str]:
+    """One receipt per accepted return, even when a run died while writing one."""
+    with _ledger(root) as conn:
+        accepted = conn.execute("SELECT COUNT(*) FROM returns").fetchone()[0]
+    receipts = [p for p in (root / "outbox" / "receipts").rglob("*.txt")]
+    if len(receipts) != accepted:
+        return [f"{len(receipts)} receipts for {accepted} accepted returns"]
+    return []
+
+
 def check_temporaries(root: Path) -> list[str]:
     """No temporary, partial, pending or hidden files left anywhere qap writes."""
     problems: list[str] = []
@@ -254,5 +264,6 @@ def check_all(root: Path, fed: list[Fed], edits: dict[str, tuple[str, str]]) -> 
         *check_ledger(root, fed),
         *check_tracker(root, edits),
         *check_reports(root),
+        *check_receipts(root),
         *check_temporaries(root),
     ]
