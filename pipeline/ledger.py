@@ -340,6 +340,17 @@ class Ledger:
         ).fetchall()
         return [_stored(r) for r in rows]
 
+    def previous_return(
+        self, audit_id: str, agency_key: str, before: dt.datetime
+    ) -> StoredReturn | None:
+        """The latest return (not progress update) an agency sent for an audit before a time."""
+        row = self._conn.execute(
+            "SELECT * FROM returns WHERE audit_id=? AND agency_key=? AND kind=? AND received_at<?"
+            " ORDER BY received_at DESC, id DESC LIMIT 1",
+            (audit_id, agency_key, RETURN_FORM, _time(before)),
+        ).fetchone()
+        return _stored(row) if row else None
+
     def update_returns(self) -> list[StoredReturn]:
         """Every progress-update return for the tracker, oldest first."""
         rows = self._conn.execute(

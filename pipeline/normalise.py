@@ -43,9 +43,25 @@ def question_key(text: str) -> str:
 def similarity(a: str, b: str) -> float:
     """How alike two question keys are: the better of character and word overlap."""
     chars = difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+    return max(chars, _word_overlap(a, b))
+
+
+def _word_overlap(a: str, b: str) -> float:
     words_a, words_b = set(a.split()), set(b.split())
-    words = len(words_a & words_b) / max(len(words_a), len(words_b), 1)
-    return max(chars, words)
+    return len(words_a & words_b) / max(len(words_a), len(words_b), 1)
+
+
+def similar_above(a: str, b: str, threshold: float) -> bool:
+    """Whether similarity(a, b) > threshold, without difflib's full count when bounds settle it."""
+    if _word_overlap(a, b) > threshold:
+        return True
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    # Each is an upper bound of ratio(), cheapest first (difflib's documented use).
+    return (
+        matcher.real_quick_ratio() > threshold
+        and matcher.quick_ratio() > threshold
+        and matcher.ratio() > threshold
+    )
 
 
 class QuestionMatcher:
@@ -54,6 +70,11 @@ class QuestionMatcher:
     def __init__(self, audit: AuditDefinition) -> None:
         self.audit = audit
         self.keys = [(question, question_key(question.text)) for question in audit.questions]
+        self._key_of = {question.id: key for question, key in self.keys}
+
+    def key(self, question: Question) -> str:
+        """The question's text as compared (see question_key)."""
+        return self._key_of.get(question.id) or question_key(question.text)
 
     def by_text(self, text: str) -> Question | None:
         """The one question whose text is clearly the closest to `text`, or None."""
@@ -144,7 +165,7 @@ class _Collector:
         if (
             text is None
             and answer
-            and similarity(question_key(answer), question_key(question.text)) > 0.9
+            and similar_above(question_key(answer), self.matcher.key(question), 0.9)
         ):
             answer = ""  # the reader saw the question text where the answer should be
         self.put(question, answer, case)

@@ -238,18 +238,11 @@ def _finish(ctx: Context, ledger: Ledger, claimed: Claimed, record: FileRecord) 
 
         stored = ledger.return_for_file(record.file_id)
         assert stored is not None
-        history = ledger.history(stored.data.audit_id, stored.data.agency_key)
-        earlier = [
-            h for h in history if h.received_at < stored.received_at and h.data.kind == RETURN_FORM
-        ]
+        previous = ledger.previous_return(
+            stored.data.audit_id, stored.data.agency_key, stored.received_at
+        )
         try:
-            path = write_receipt(
-                ctx.workspace,
-                stored,
-                ctx.partnership,
-                ctx.catalogue,
-                earlier[-1] if earlier else None,
-            )
+            path = write_receipt(ctx.workspace, stored, ctx.partnership, ctx.catalogue, previous)
             receipt = path.relative_to(ctx.workspace.root).as_posix()
         except Exception as exc:  # a receipt is a courtesy; it must never hold up the original
             log.warning("receipt for %s not written (%s)", record.sha256[:12], type(exc).__name__)

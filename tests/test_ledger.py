@@ -192,3 +192,29 @@ def test_any_return_round_trips(
         record = ledger.record(new_file(token, token.ljust(64, "0")), ret)
         stored = ledger.return_for_file(record.file_id)
     assert stored is not None and stored.data == ret
+
+
+def test_previous_return_is_the_last_earlier_one_in_history(workspace: Workspace) -> None:
+    update = dataclasses.replace(sample_return(), kind=UPDATE_FORM, completed_by="update")
+    sent = [
+        ("t1", T0, sample_return()),
+        ("t2", T0 + dt.timedelta(hours=1), dataclasses.replace(sample_return(), completed_by="B")),
+        ("t3", T0 + dt.timedelta(hours=2), update),
+        ("t4", T0 + dt.timedelta(hours=3), sample_return(agency="health")),
+        ("t5", T0 + dt.timedelta(hours=4), dataclasses.replace(sample_return(), completed_by="C")),
+    ]
+    with open_ledger(workspace) as ledger:
+        for token, when, ret in sent:
+            ledger.record(new_file(token, token * 16, when), ret)
+        history = ledger.history("domestic-abuse-2026", "police")
+        for stored in history:
+            # What intake used to work out from the whole history, for every point in it.
+            earlier = [
+                h.data
+                for h in history
+                if h.received_at < stored.received_at and h.data.kind != UPDATE_FORM
+            ]
+            found = ledger.previous_return("domestic-abuse-2026", "police", stored.received_at)
+            assert (found.data if found else None) == (earlier[-1] if earlier else None)
+        last = ledger.previous_return("domestic-abuse-2026", "police", T0 + dt.timedelta(days=1))
+    assert last is not None and last.data.completed_by == "C"

@@ -11,7 +11,13 @@ from hypothesis import strategies as st
 
 from pipeline.definitions import GRADES, RATINGS, Catalogue, load_catalogue
 from pipeline.model import Identification, RawAction, RawCase, RawReturn, RawRow
-from pipeline.normalise import QuestionMatcher, normalise_return
+from pipeline.normalise import (
+    QuestionMatcher,
+    normalise_return,
+    question_key,
+    similar_above,
+    similarity,
+)
 from pipeline.validate import match_option, parse_date, parse_number, sanitise
 from pipeline.workspace import SAMPLE_ROOT, Workspace
 
@@ -186,3 +192,20 @@ def test_placeholder_text_counts_as_missing(tmp_path: Path) -> None:
     result = normalise_return(raw, TP26, IDENT)
     assert result.value("1.1") is None
     assert ("missing", "1.1") in [(i.kind, i.qid) for i in result.issues]
+
+
+KEYS = [question_key(q.text) for audit in catalogue().audits for q in audit.questions]
+
+
+@given(
+    st.sampled_from(KEYS),
+    st.one_of(
+        st.sampled_from(KEYS),
+        st.sampled_from(KEYS).map(lambda k: k[: len(k) * 9 // 10]),
+        st.sampled_from(KEYS).map(lambda k: k.replace(" ", " very ", 1)),
+        st.text(alphabet="abc yes no", max_size=40),
+    ),
+    st.sampled_from([0.5, 0.75, 0.9, 0.95]),
+)
+def test_similar_above_agrees_with_similarity(a: str, b: str, threshold: float) -> None:
+    assert similar_above(a, b, threshold) == (similarity(a, b) > threshold)
