@@ -55,13 +55,13 @@ def similar_above(a: str, b: str, threshold: float) -> bool:
     """Whether similarity(a, b) > threshold, without difflib's full count when bounds settle it."""
     if _word_overlap(a, b) > threshold:
         return True
+    # Upper bounds of difflib's ratio(), cheapest first: the lengths alone (real_quick_ratio,
+    # computed here before building a matcher, which indexes b), then the shared characters.
+    total = len(a) + len(b)
+    if total and 2.0 * min(len(a), len(b)) / total <= threshold:
+        return False
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    # Each is an upper bound of ratio(), cheapest first (difflib's documented use).
-    return (
-        matcher.real_quick_ratio() > threshold
-        and matcher.quick_ratio() > threshold
-        and matcher.ratio() > threshold
-    )
+    return matcher.quick_ratio() > threshold and matcher.ratio() > threshold
 
 
 class QuestionMatcher:
