@@ -62,13 +62,18 @@ class Book:
         self.workbook = parse_xml(self.read(self.workbook_part))
         self.workbook_rels = parse_xml(self.read(rels_name(self.workbook_part)))
         targets = {
-            rel.get("Id", ""): (rel.get("Type", ""), resolve(self.workbook_part, rel.get("Target", "")))
+            rel.get("Id", ""): (
+                rel.get("Type", ""),
+                resolve(self.workbook_part, rel.get("Target", "")),
+            )
             for rel in self.workbook_rels
             if rel.get("TargetMode") != "External"
         }
         self.targets = targets
         self.sheets = [
-            SheetEntry(s.get("name", ""), s.get(R_ID, ""), targets.get(s.get(R_ID, ""), ("", ""))[1])
+            SheetEntry(
+                s.get("name", ""), s.get(R_ID, ""), targets.get(s.get(R_ID, ""), ("", ""))[1]
+            )
             for s in self.workbook.iter(f"{M}sheet")
         ]
 

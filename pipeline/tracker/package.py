@@ -85,7 +85,7 @@ def _rels_of(package: zipfile.ZipFile, part: str) -> list[tuple[str, str, str]]:
     ]
 
 
-def _qap_parts(package: zipfile.ZipFile) -> set[str]:
+def qap_parts(package: zipfile.ZipFile) -> set[str]:
     """Parts hanging off the sheets qap rebuilds (its Summary chart), which it may drop freely."""
     from lxml import etree
 
@@ -111,7 +111,7 @@ def dropped_features(path: Path) -> list[str]:
     found: list[str] = []
     with zipfile.ZipFile(path) as package:
         names = package.namelist()
-        ours = _qap_parts(package)
+        ours = qap_parts(package)
         for name in names:
             if name in ours or "/_rels/" in name:
                 continue

@@ -7,21 +7,19 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pipeline.definitions import Catalogue, load_catalogue
 from pipeline.errors import TrackerError
 from pipeline.model import StoredReturn, TrackerItem
+from pipeline.tracker.book import Book
 from pipeline.tracker.columns import TRACKER_SHEET
 from pipeline.tracker.items import action_rows, assign_hand_refs, combine, lead_keys, update_rows
 from pipeline.tracker.merge import MergeResult, merge
 from pipeline.tracker.rag import RagRule
 from pipeline.tracker.records import LogEntry, SheetRow
 from pipeline.tracker.registry import Registry, open_registry
+from pipeline.tracker.sheet_read import TrackerSheet
 from pipeline.workspace import Workspace
-
-if TYPE_CHECKING:
-    from openpyxl import Workbook
 
 
 @dataclass(frozen=True)
@@ -48,15 +46,41 @@ def make_context(workspace: Workspace, today: dt.date | None) -> Context:
     )
 
 
-def load_book(path: Path | None) -> Workbook:
-    """The workbook, or a new one; an unreadable file is a TrackerError and left untouched."""
-    from openpyxl.utils.exceptions import InvalidFileException
+def _made_by_openpyxl(path: Path | None) -> bytes:
+    """A new tracker, or an old workbook given a Tracker sheet: the rare cases openpyxl handles."""
+    import io
 
     from pipeline.tracker.workbook import load_workbook
 
+    buffer = io.BytesIO()
+    load_workbook(path).save(buffer)
+    return buffer.getvalue()
+
+
+def load_book(path: Path | None) -> tuple[Book, TrackerSheet]:
+    """The workbook (a new one when `path` is None) and its Tracker sheet read; an unreadable
+    file is a TrackerError and left untouched."""
+    from lxml.etree import XMLSyntaxError
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    from pipeline.tracker.sheet_read import read_sheet
+
     try:
-        return load_workbook(path)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        book = Book(_made_by_openpyxl(None)) if path is None else Book.open(path)
+        if book.sheet(TRACKER_SHEET) is None:
+            book = Book(_made_by_openpyxl(path))
+        entry = book.sheet(TRACKER_SHEET)
+        assert entry is not None
+        return book, read_sheet(book, entry.part)
+    except (
+        zipfile.BadZipFile,
+        InvalidFileException,
+        KeyError,
+        OSError,
+        ValueError,
+        IndexError,
+        XMLSyntaxError,
+    ) as exc:
         assert path is not None
         raise TrackerError(
             f"The tracker {path} cannot be opened ({type(exc).__name__}), so qap left it as it "
@@ -68,18 +92,14 @@ def load_book(path: Path | None) -> Workbook:
 def plan_merge(
     ctx: Context,
     registry: Registry,
-    book: Workbook,
+    sheet: TrackerSheet,
     returns: Sequence[StoredReturn],
     updates: Sequence[StoredReturn],
     fresh: bool,
 ) -> tuple[MergeResult, list[LogEntry]]:
-    """Merge qap's rows into the book's Tracker sheet (in memory); notices not yet logged."""
-    from pipeline.tracker.workbook import column_map, read_rows
-
+    """Merge qap's rows into the Tracker sheet's (in memory); notices not yet logged."""
     partnership = ctx.workspace.partnership()
-    sheet = book[TRACKER_SHEET]
-    columns = column_map(sheet)
-    rows, next_row = read_rows(sheet, columns)
+    rows, next_row = sheet.rows, sheet.next_row
     assigned = assign_hand_refs(rows, ctx.catalogue, partnership, registry)
     actions = action_rows(returns, ctx.catalogue, partnership, registry)
     with_refs = [
@@ -125,8 +145,8 @@ def tracker_items(
     path = workspace.tracker_path()
     with open_registry(workspace) as registry:
         fresh = not path.exists()
-        book = load_book(None if fresh else path)
-        result, _ = plan_merge(ctx, registry, book, returns, updates, fresh)
+        _, sheet = load_book(None if fresh else path)
+        result, _ = plan_merge(ctx, registry, sheet, returns, updates, fresh)
     return tuple(
         TrackerItem(
             ref=r.get("ref"),

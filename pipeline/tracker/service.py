@@ -5,16 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Sequence
+import zipfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.errors import TrackerBusy, TrackerError
 from pipeline.model import StoredReturn
-from pipeline.tracker.columns import KEYS, QAP_SHEETS, TRACKER_SHEET
+from pipeline.tracker.columns import BY_KEY, QAP_SHEETS, TRACKER_SHEET
 from pipeline.tracker.merge import MergeResult
 from pipeline.tracker.package import dropped_features, fingerprint, owner_files
+from pipeline.tracker.package_write import PackageWriter, QapSheet, sheet_names
 from pipeline.tracker.plan import Context, ledger_returns, load_book, make_context, plan_merge
 from pipeline.tracker.records import LogEntry
 from pipeline.tracker.registry import Registry, open_registry
@@ -38,7 +40,10 @@ from pipeline.tracker.summary import (
 from pipeline.workspace import Workspace
 
 if TYPE_CHECKING:
-    from openpyxl import Workbook
+    from pipeline.tracker.book import Book
+    from pipeline.tracker.package_write import PackageWriter
+    from pipeline.tracker.sheet_read import TrackerSheet
+    from pipeline.tracker.sheet_write import SheetPatch
 
 log = logging.getLogger(__name__)
 
@@ -81,42 +86,60 @@ def _figures(ctx: Context, result: MergeResult, returns: Sequence[StoredReturn])
     )
 
 
+@dataclass
+class _Draft:
+    """The new package, ready to be written, and the patched Tracker sheet it holds."""
+
+    writer: PackageWriter
+    patch: SheetPatch
+
+
 def _render(
     ctx: Context,
     registry: Registry,
-    book: Workbook,
+    book: Book,
+    sheet: TrackerSheet,
     result: MergeResult,
     entries: Sequence[LogEntry],
     figures: _Figures,
-) -> None:
-    """Write the merged cells and rebuild Summary, Returns and Log."""
+) -> _Draft:
+    """Patch the merged cells into the Tracker sheet and rebuild Summary, Returns and Log."""
+    from pipeline.tracker.sheet_write import SheetPatch, column_widths
     from pipeline.tracker.sheets import build_log, build_returns, build_summary
-    from pipeline.tracker.workbook import column_map, extend_filter, write_cells
+    from pipeline.tracker.styles_xml import Styles
 
     partnership = ctx.workspace.partnership()
-    sheet = book[TRACKER_SHEET]
-    write_cells(sheet, column_map(sheet), result.writes, result.new_rows)
-    extend_filter(sheet, max((r.row for r in result.rows), default=1))
+    styles_part = book.part_of_type("styles")
+    styles = Styles.parse(book.read(styles_part) if styles_part and book.has(styles_part) else None)
+    patch = SheetPatch(sheet, styles)
+    for key in sheet.missing:
+        patch.header(sheet.columns[key], BY_KEY[key].header)
+        log.info("tracker: column %s was missing and was added at the end", key)
+    patch.new_rows(result.new_rows)
+    for write in result.writes:
+        patch.write(write)
+    patch.fit_heights(column_widths(sheet.root))
+    patch.finish(max((r.row for r in result.rows), default=1))
     title = partnership.short_name or partnership.name
-    build_summary(book, title, ctx.today, figures.by_agency, figures.by_audit)
-    build_returns(book, figures.grid, ctx.today)
-    build_log(book, [*entries, *registry.log_entries()])
-    book.active = book.sheetnames.index(TRACKER_SHEET)
+    summary, chart = build_summary(styles, title, ctx.today, figures.by_agency, figures.by_audit)
+    qap = (
+        QapSheet(summary, chart),
+        QapSheet(build_returns(styles, figures.grid, ctx.today)),
+        QapSheet(build_log(styles, [*entries, *registry.log_entries()])),
+    )
+    writer = PackageWriter(book, styles)
+    writer.sheets(sheet.root, qap)
+    return _Draft(writer, patch)
 
 
-def _checker(result: MergeResult) -> object:
-    """A check that a saved temp file reopens and holds exactly the rows qap meant to write."""
-    from pipeline.tracker.workbook import read_back
+def _checker(draft: _Draft, result: MergeResult) -> Callable[[Path], None]:
+    """A check that the saved temp file is a sound zip with every sheet, and that the patched
+    rows read back as exactly the values qap meant to write."""
 
     def check(temp: Path) -> None:
-        names, rows = read_back(temp)
+        names = sheet_names(temp)
         missing = [name for name in (TRACKER_SHEET, *QAP_SHEETS) if name not in names]
-        found = {r.row: r for r in rows}
-        wrong = [
-            r.row
-            for r in result.rows
-            if r.row not in found or any(found[r.row].get(k) != r.get(k) for k in KEYS)
-        ]
+        wrong = draft.patch.check(result.rows)
         if missing or wrong:
             raise TrackerError(
                 f"qap's check of the new tracker failed (sheets missing: {missing or 'none'}, "
@@ -127,14 +150,12 @@ def _checker(result: MergeResult) -> object:
     return check
 
 
-def _save(book: Workbook, folder: Path, result: MergeResult) -> Path:
-    check = _checker(result)
-    assert callable(check)
+def _save(draft: _Draft, folder: Path, result: MergeResult) -> Path:
     try:
-        return save_to_temp(folder, lambda temp: book.save(temp), check)
+        return save_to_temp(folder, draft.writer.save, _checker(draft, result))
     except TrackerError:
         raise
-    except (OSError, ValueError, UnicodeError, KeyError) as exc:
+    except (OSError, ValueError, UnicodeError, KeyError, zipfile.BadZipFile) as exc:
         raise TrackerError(
             f"qap could not save the tracker in {folder} ({type(exc).__name__}); the tracker was "
             "left exactly as it was. Check the folder is writable and has space, then run "
@@ -213,18 +234,18 @@ def apply_returns(
             before = fingerprint(path)
             fresh = before is None
             owners = owner_files(path)
-            book = load_book(None if fresh else path)
+            book, sheet = load_book(None if fresh else path)
             dropped = [] if fresh else dropped_features(path)
-            result, notices = plan_merge(ctx, registry, book, returns, updates, fresh)
+            result, notices = plan_merge(ctx, registry, sheet, returns, updates, fresh)
             entries = _stamp([*notices, *result.log], ctx.now)
             figures = _figures(ctx, result, returns)
             quiet = not (result.writes or entries or owners or dropped or pending.exists())
             if quiet and not fresh and figures.digest() == registry.sheets_digest():
                 message = f"{path} is already up to date: nothing to change."
                 return TrackerResult(path, False, message=message)
-            _render(ctx, registry, book, result, entries, figures)
+            draft = _render(ctx, registry, book, sheet, result, entries, figures)
             path.parent.mkdir(parents=True, exist_ok=True)
-            temp = _save(book, path.parent, result)
+            temp = _save(draft, path.parent, result)
             if owners or dropped:
                 park(temp, pending)
                 message = _deferred_message(path, pending, owners, dropped)

@@ -15,6 +15,7 @@ from pipeline.tracker.book import Book, M, parse_xml, strings_of, text_of
 from pipeline.tracker.cells import canonical
 from pipeline.tracker.columns import COLUMNS, header_key
 from pipeline.tracker.records import SheetRow
+from pipeline.tracker.styles_xml import date_styles
 
 DIGITS = "0123456789"
 _C, _V, _F, _IS, _T, _ROW = f"{M}c", f"{M}v", f"{M}f", f"{M}is", f"{M}t", f"{M}row"
@@ -130,25 +131,10 @@ class CellReader:
 
 def _date_styles(book: Book) -> tuple[frozenset[int], frozenset[int]]:
     """Cell styles (xf indices) whose number format shows a date, and those showing a duration."""
-    from openpyxl.styles.numbers import builtin_format_code, is_date_format, is_timedelta_format
-
     part = book.part_of_type("styles")
     if part is None or not book.has(part):
         return frozenset(), frozenset()
-    root = parse_xml(book.read(part))
-    custom = {
-        int(f.get("numFmtId", "0")): f.get("formatCode", "")
-        for f in root.iterfind(f"{M}numFmts/{M}numFmt")
-    }
-    dates, durations = set(), set()
-    for index, xf in enumerate(root.iterfind(f"{M}cellXfs/{M}xf")):
-        number = int(xf.get("numFmtId", "0"))
-        code = custom.get(number) or builtin_format_code(number) or ""
-        if is_date_format(code):
-            dates.add(index)
-        if is_timedelta_format(code):
-            durations.add(index)
-    return frozenset(dates), frozenset(durations)
+    return date_styles(parse_xml(book.read(part)))
 
 
 def _blank(value: object) -> bool:

@@ -26,7 +26,7 @@ from pipeline.tracker.sheet_read import (
     column_letters,
     column_number,
 )
-from pipeline.tracker.styles_xml import Look, Styles
+from pipeline.tracker.styles_xml import Look, Styles, date_styles
 
 DATE_FORMAT = "dd/mm/yyyy"
 HEADER_FILL = "1F3864"
@@ -199,6 +199,7 @@ class SheetPatch:
 
     def check(self, rows: Iterable[SheetRow]) -> list[int]:
         """Rows qap touched whose cells do not read back as the merged values."""
+        self.reader.dates, self.reader.durations = date_styles(self.styles.root)
         wrong = []
         for row in rows:
             if row.row not in self.touched:
@@ -207,7 +208,9 @@ class SheetPatch:
                 cell = self.cell(row.row, column, create=False)
                 value = self.reader.value(cell) if cell is not None else None
                 mine = (row.row, column) in self.written
-                if canonical(value) != row.get(key) or (mine and cell is not None and _unsafe(cell)):
+                if canonical(value) != row.get(key) or (
+                    mine and cell is not None and _unsafe(cell)
+                ):
                     wrong.append(row.row)
                     break
         return wrong
@@ -264,4 +267,3 @@ def _serial(day: dt.date, date1904: bool) -> str:
     if not date1904 and day < dt.date(1900, 3, 1):
         serial -= 1  # Excel's 1900 calendar counts a 29 February 1900 that never was
     return str(serial)
-

@@ -91,6 +91,7 @@ class Styles:
             for i in range(len(lst) - 1, -1, -1):
                 self._index[name][keyer(lst[i])] = i
         self._derived: dict[tuple[int, str | None, bool | None], int] = {}
+        self._looks: dict[Look, int] = {}
         self.changed = False
 
     @classmethod
@@ -162,6 +163,11 @@ class Styles:
 
     def look(self, look: Look) -> int:
         """The cellXfs index of a look, added when the stylesheet does not have it yet."""
+        if look not in self._looks:
+            self._looks[look] = self._new_look(look)
+        return self._looks[look]
+
+    def _new_look(self, look: Look) -> int:
         font = etree.Element(f"{M}font")
         if look.bold:
             _sub(font, "b", val="1")
@@ -239,3 +245,22 @@ class Styles:
     def to_bytes(self) -> bytes:
         """The stylesheet as XML."""
         return etree.tostring(self.root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def date_styles(root: etree._Element) -> tuple[frozenset[int], frozenset[int]]:
+    """Cell styles (xf indices) whose number format shows a date, and those showing a duration."""
+    from openpyxl.styles.numbers import builtin_format_code, is_date_format, is_timedelta_format
+
+    custom = {
+        int(f.get("numFmtId", "0")): f.get("formatCode", "")
+        for f in root.iterfind(f"{M}numFmts/{M}numFmt")
+    }
+    dates, durations = set(), set()
+    for index, xf in enumerate(root.iterfind(f"{M}cellXfs/{M}xf")):
+        number = int(xf.get("numFmtId", "0"))
+        code = custom.get(number) or builtin_format_code(number) or ""
+        if is_date_format(code):
+            dates.add(index)
+        if is_timedelta_format(code):
+            durations.add(index)
+    return frozenset(dates), frozenset(durations)

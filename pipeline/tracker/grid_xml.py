@@ -1,0 +1,126 @@
+"""A small worksheet writer for the sheets qap rebuilds: cells, widths, heights, panes, print setup.
+
+It writes SpreadsheetML directly (text as inline strings, never a formula), with styles taken
+from the tracker's own styles.xml through styles_xml.Styles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from xml.sax.saxutils import escape
+
+from pipeline.tracker.cells import clean_text, needs_quote_prefix
+from pipeline.tracker.sheet_read import column_letters
+from pipeline.tracker.styles_xml import Look, Styles
+
+NS = (
+    'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+)
+A3, A4 = 8, 9
+FOOTER = "&amp;C&amp;A - page &amp;P of &amp;N"
+
+
+@dataclass
+class Grid:
+    """One generated worksheet: cells by row and column, and how it is viewed and printed."""
+
+    name: str
+    styles: Styles
+    cells: dict[int, dict[int, tuple[str | int, int]]] = field(default_factory=dict)
+    widths: dict[int, float] = field(default_factory=dict)
+    heights: dict[int, float] = field(default_factory=dict)
+    freeze: tuple[int, int] | None = None
+    filter_ref: str | None = None
+    title_rows: tuple[int, int] | None = None
+    fit_height: int = 0
+    paper: int = A4
+    drawing_rid: str | None = None
+
+    def put(self, row: int, column: int, value: str | int, look: Look) -> None:
+        """A number, or text cleaned for Excel and never readable as a formula."""
+        if isinstance(value, str):
+            value, _ = clean_text(value)
+            look = look.but(quote=needs_quote_prefix(value)) if value else look
+        self.cells.setdefault(row, {})[column] = (value, self.styles.look(look))
+
+    def defined_names(self) -> list[tuple[str, str, bool]]:
+        """(name, value, hidden) of the workbook names this sheet needs: print titles, filter."""
+        sheet = "'" + self.name.replace("'", "''") + "'"
+        names = []
+        if self.filter_ref:
+            first, last = self.filter_ref.split(":")
+            names.append(
+                ("_xlnm._FilterDatabase", f"{sheet}!{_absolute(first)}:{_absolute(last)}", True)
+            )
+        if self.title_rows:
+            top, bottom = self.title_rows
+            names.append(("_xlnm.Print_Titles", f"{sheet}!${top}:${bottom}", False))
+        return names
+
+    def to_xml(self) -> bytes:
+        """The worksheet part."""
+        bottom = max(self.cells, default=1)
+        right = max((max(row) for row in self.cells.values() if row), default=1)
+        out = [
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
+            f"<worksheet {NS}>",
+            '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>',
+            f'<dimension ref="A1:{column_letters(right)}{bottom}"/>',
+            f'<sheetViews><sheetView workbookViewId="0">{self._pane()}</sheetView></sheetViews>',
+            '<sheetFormatPr defaultRowHeight="15"/>',
+        ]
+        if self.widths:
+            out.append("<cols>")
+            out.extend(
+                f'<col min="{n}" max="{n}" width="{w:g}" customWidth="1"/>'
+                for n, w in sorted(self.widths.items())
+            )
+            out.append("</cols>")
+        out.append("<sheetData>")
+        for number in sorted(set(self.cells) | set(self.heights)):
+            height = self.heights.get(number)
+            size = f' ht="{height:g}" customHeight="1"' if height else ""
+            out.append(f'<row r="{number}"{size}>')
+            for column, (value, style) in sorted(self.cells.get(number, {}).items()):
+                out.append(_cell(f"{column_letters(column)}{number}", value, style))
+            out.append("</row>")
+        out.append("</sheetData>")
+        if self.filter_ref:
+            out.append(f'<autoFilter ref="{self.filter_ref}"/>')
+        out.append(
+            '<pageMargins left="0.4" right="0.4" top="0.6" bottom="0.6" header="0.5" footer="0.5"/>'
+            f'<pageSetup paperSize="{self.paper}" orientation="landscape" fitToWidth="1" '
+            f'fitToHeight="{self.fit_height}"/>'
+            f"<headerFooter><oddFooter>{FOOTER}</oddFooter></headerFooter>"
+        )
+        if self.drawing_rid:
+            out.append(f'<drawing r:id="{self.drawing_rid}"/>')
+        out.append("</worksheet>")
+        return "".join(out).encode("utf-8")
+
+    def _pane(self) -> str:
+        if not self.freeze:
+            return '<selection activeCell="A1" sqref="A1"/>'
+        columns, rows = self.freeze
+        corner = f"{column_letters(columns + 1)}{rows + 1}"
+        pane = "bottomRight" if columns and rows else ("bottomLeft" if rows else "topRight")
+        split = (f' xSplit="{columns}"' if columns else "") + (f' ySplit="{rows}"' if rows else "")
+        return (
+            f'<pane{split} topLeftCell="{corner}" activePane="{pane}" state="frozen"/>'
+            f'<selection pane="{pane}" activeCell="{corner}" sqref="{corner}"/>'
+        )
+
+
+def _cell(ref: str, value: str | int, style: int) -> str:
+    if isinstance(value, int):
+        return f'<c r="{ref}" s="{style}"><v>{value}</v></c>'
+    if value == "":
+        return f'<c r="{ref}" s="{style}"/>'
+    space = ' xml:space="preserve"' if value != value.strip() or "\n" in value else ""
+    return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t{space}>{escape(value)}</t></is></c>'
+
+
+def _absolute(ref: str) -> str:
+    letters = ref.rstrip("0123456789")
+    return f"${letters}${ref[len(letters) :]}"
