@@ -24,6 +24,17 @@ BODY_PART = "word/document.xml"
 # The pre-check bounds parts at 100 MB; a form's body is far smaller, so more is not a form.
 MAX_BODY_BYTES = 50_000_000
 STYLE = "qap-form"
+_NS = {"w": W[1:-1]}
+# Evaluated by libxml2: an ancestor test per node costs nothing in Python.
+OUTER_CONTROLS = etree.XPath("descendant-or-self::w:sdt[not(ancestor::w:sdt)]", namespaces=_NS)
+# Only run content counts (w:tab also names tab stops in paragraph properties), and tracked
+# deletions stay in the file as w:del though the agency no longer sees them.
+RUN_TEXT = etree.XPath(
+    "(descendant-or-self::w:t | descendant-or-self::w:tab | descendant-or-self::w:br"
+    " | descendant-or-self::w:cr | descendant-or-self::w:noBreakHyphen)"
+    "[parent::w:r][not(ancestor::w:del)]",
+    namespaces=_NS,
+)
 
 
 def read_qap_docx(source: Path | Package) -> RawReturn:
@@ -83,9 +94,7 @@ def _body(package: Package) -> Any:
 
 def _controls(body: Any) -> Iterator[Any]:
     """Content controls in document order, skipping any nested inside another."""
-    for sdt in body.iter(f"{W}sdt"):
-        if not any(a.tag == f"{W}sdt" for a in sdt.iterancestors()):
-            yield sdt
+    yield from OUTER_CONTROLS(body)
 
 
 def _tag(sdt: Any) -> str | None:
@@ -119,11 +128,7 @@ def _text(content: Any) -> str:
 
 def _run_text(element: Any) -> str:
     parts: list[str] = []
-    for node in element.iter(f"{W}t", f"{W}tab", f"{W}br", f"{W}cr", f"{W}noBreakHyphen"):
-        # Only run content counts (w:tab also names tab stops in paragraph properties), and
-        # tracked deletions stay in the file as w:del though the agency no longer sees them.
-        if node.getparent().tag != f"{W}r" or any(a.tag == f"{W}del" for a in node.iterancestors()):
-            continue
+    for node in RUN_TEXT(element):
         if node.tag == f"{W}t":
             parts.append(node.text or "")
         else:
