@@ -56,6 +56,8 @@ def iso_date(text: str) -> str:
 
 def clean_text(text: str) -> tuple[str, tuple[str, ...]]:
     """Text Excel can store, and notes (never the text itself) saying what had to change."""
+    if len(text) <= MAX_CELL_CHARS and ILLEGAL.search(text) is None:
+        return text, ()
     notes: list[str] = []
     count = len(ILLEGAL.findall(text))
     if count:

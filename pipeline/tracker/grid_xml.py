@@ -41,7 +41,8 @@ class Grid:
         """A number, or text cleaned for Excel and never readable as a formula."""
         if isinstance(value, str):
             value, _ = clean_text(value)
-            look = look.but(quote=needs_quote_prefix(value)) if value else look
+            if value and needs_quote_prefix(value):
+                look = look.but(quote=True)
         self.cells.setdefault(row, {})[column] = (value, self.styles.look(look))
 
     def defined_names(self) -> list[tuple[str, str, bool]]:

@@ -134,8 +134,7 @@ class _Merger:
         return human
 
     def remember(self, ref: str, values: Mapping[str, str]) -> None:
-        for key in KEYS:
-            self.seen[(ref, key)] = values.get(key, "")
+        self.seen.update({(ref, key): values.get(key, "") for key in KEYS})
 
 
 def _short(text: str, limit: int = 120) -> str:

@@ -171,9 +171,9 @@ class Registry:
         """Record a write that reached the workbook: cell state, log lines, deletions noted."""
         known = self._cells if self._cells is not None else {}
         cells = {
-            key: state
-            for key in set(offered) | set(seen)
-            if known.get(key) != (state := CellState(offered.get(key), seen.get(key)))
+            key: CellState(*state)
+            for key in offered.keys() | seen.keys()
+            if known.get(key) != (state := (offered.get(key), seen.get(key)))
         }
         with self.conn:
             self.conn.execute(

@@ -105,6 +105,17 @@ class SheetPatch:
         row.attrib.pop("spans", None)  # an optional hint that may no longer hold
         return cell
 
+    def cells_of(self, number: int) -> dict[int, etree._Element]:
+        """The <c> elements of a row by column number."""
+        found: dict[int, etree._Element] = {}
+        column = 0
+        for cell in self.sheet.elements.get(number, ()):
+            if cell.tag == f"{M}c":
+                where = cell.get("r")
+                column = column_number(where.rstrip(DIGITS)) if where else column + 1
+                found[column] = cell
+        return found
+
     def style_of(self, cell: etree._Element | None) -> int:
         """The cellXfs index of a cell (0 when it has none)."""
         return int(cell.get("s") or 0) if cell is not None else 0
@@ -163,10 +174,10 @@ class SheetPatch:
         """Rows whose text grew are made taller, never shorter than the group left them."""
         for number in self.touched:
             row = self.sheet.elements[number]
+            cells = self.cells_of(number)
             lines = 1
             for column in self.sheet.columns.values():
-                cell = self.cell(number, column, create=False)
-                value = self.reader.value(cell) if cell is not None else None
+                value = self.reader.value(cells.get(column))
                 if not isinstance(value, str) or not value:
                     continue
                 # A width unit holds about 1.1 characters of the body font; wrapping is by words.
@@ -204,9 +215,10 @@ class SheetPatch:
         for row in rows:
             if row.row not in self.touched:
                 continue
+            cells = self.cells_of(row.row)
             for key, column in self.sheet.columns.items():
-                cell = self.cell(row.row, column, create=False)
-                value = self.reader.value(cell) if cell is not None else None
+                cell = cells.get(column)
+                value = self.reader.value(cell)
                 mine = (row.row, column) in self.written
                 if canonical(value) != row.get(key) or (
                     mine and cell is not None and _unsafe(cell)
