@@ -6,6 +6,7 @@ import hashlib
 import io
 import logging
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -40,12 +41,52 @@ def _finalize(value: Any) -> Any:
     return Markup(str(escape(text)).replace("{", "&#123;").replace("}", "&#125;"))
 
 
+# Compiled template parts kept per process, least recently used dropped first: a template's
+# body, headers, footers and a dozen short properties. Compiling the body is about a third of
+# docxtpl's render, and a run or a watcher renders the same template for every draft.
+_COMPILED_KEPT = 64
+_environment: Any = None
+_environment_lock = threading.Lock()
+_compiled: dict[str, Any] = {}
+_compiled_lock = threading.Lock()
+
+
 def environment() -> Any:
-    """The Jinja environment for the report: sandboxed, autoescaped, strict about unknown fields."""
+    """The Jinja environment for the report: sandboxed, autoescaped, strict about unknown fields.
+
+    One per process; it compiles each distinct template source once (the source is the
+    template's own XML, never text from a return, so equal sources are the same template).
+    """
+    global _environment
+    with _environment_lock:
+        if _environment is None:
+            _environment = _new_environment()
+        return _environment
+
+
+def _new_environment() -> Any:
     from jinja2 import StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
-    return SandboxedEnvironment(autoescape=True, undefined=StrictUndefined, finalize=_finalize)
+    class ReportEnvironment(SandboxedEnvironment):
+        """A sandboxed environment whose from_string (docxtpl's only way in) reuses compilations."""
+
+        def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Any:
+            if globals is not None or template_class is not None or not isinstance(source, str):
+                return super().from_string(source, globals, template_class)
+            with _compiled_lock:
+                template = _compiled.pop(source, None)
+                if template is not None:
+                    _compiled[source] = template  # most recently used last
+            if template is None:
+                template = super().from_string(source)
+                with _compiled_lock:
+                    while len(_compiled) >= _COMPILED_KEPT:
+                        del _compiled[next(iter(_compiled))]
+                    _compiled[source] = template
+            return template
+
+    return ReportEnvironment(autoescape=True, undefined=StrictUndefined, finalize=_finalize)
 
 
 def open_template(path: Path) -> Any:
