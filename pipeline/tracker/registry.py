@@ -157,8 +157,15 @@ class Registry:
     def state(self) -> dict[tuple[str, str], CellState]:
         """What qap last offered and last saw, per (ref, column)."""
         rows = self.conn.execute("SELECT ref, col, offered, seen FROM cells")
-        self._cells = {(ref, col): CellState(offered, seen) for ref, col, offered, seen in rows}
-        return dict(self._cells)
+        # Sixteen cells a row add up: equal texts (refs, column keys, statuses, dates) are kept
+        # once, and the mapping is shared with the caller, who only reads it.
+        texts: dict[str | None, str | None] = {}
+        keep = texts.setdefault
+        self._cells = {
+            (keep(ref, ref), keep(col, col)): CellState(keep(offered, offered), keep(seen, seen))
+            for ref, col, offered, seen in rows
+        }
+        return self._cells
 
     def commit_write(
         self,
