@@ -10,6 +10,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import astuple, dataclass
+from typing import Any
 
 from pipeline.tracker.records import CellState, LogEntry
 from pipeline.workspace import Workspace
@@ -159,7 +160,7 @@ class Registry:
         rows = self.conn.execute("SELECT ref, col, offered, seen FROM cells")
         # Sixteen cells a row add up: equal texts (refs, column keys, statuses, dates) are kept
         # once, and the mapping is shared with the caller, who only reads it.
-        texts: dict[str | None, str | None] = {}
+        texts: dict[Any, Any] = {}
         keep = texts.setdefault
         self._cells = {
             (keep(ref, ref), keep(col, col)): CellState(keep(offered, offered), keep(seen, seen))
