@@ -270,3 +270,31 @@ def test_an_edited_template_is_rendered_as_edited_in_the_same_process(tmp_path: 
     added = f"Added later for {partnership.name}."
     assert added not in [p.text for p in before.paragraphs]
     assert [p.text for p in after.paragraphs][-1] == added
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "plain",
+        "",
+        "a\r\nb\rc",
+        "x\x00y\x0bz\x1f",
+        "\ufffe\uffff",
+        "\ud800",
+        "a & b < c > d",
+        "'\"",
+        "{{ x }}",
+        "{_{ y }_}",
+        "é – \u2063 \x7f",
+    ],
+)
+def test_every_value_is_printed_cleaned_escaped_and_braces_as_references(text: str) -> None:
+    from markupsafe import escape
+
+    from pipeline.report.render import _finalize
+    from pipeline.report.text import clean_text
+
+    cleaned, _ = clean_text(text)
+    full = str(escape(cleaned)).replace("{", "&#123;").replace("}", "&#125;")
+    assert str(_finalize(text)) == full
+    assert hasattr(_finalize(text), "__html__")

@@ -23,6 +23,9 @@ README_HINT = "the list of fields in templates/README.md"
 _TAG_TOKENS = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
 _CLOSERS = {"{{": "}}", "{%": "%}", "{#": "#}"}
 _UNDEFINED = (re.compile(r"has no attribute '([^']+)'"), re.compile(r"'([^']+)' is undefined"))
+# A character _finalize changes: line endings and XML-illegal ones (clean_text), what escape()
+# escapes, and braces.
+_NEEDS_CHANGE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\r\ufffe\uffff\ud800-\udfff&<>\"'{}]")
 
 
 def _finalize(value: Any) -> Any:
@@ -37,7 +40,11 @@ def _finalize(value: Any) -> Any:
         return ""
     if hasattr(value, "__html__"):
         return value
-    text, _ = clean_text(str(value))
+    text = str(value)
+    if _NEEDS_CHANGE.search(text) is None:
+        # Most values (names, labels, counts, dates) need none of the changes below.
+        return Markup(text)
+    text, _ = clean_text(text)
     return Markup(str(escape(text)).replace("{", "&#123;").replace("}", "&#125;"))
 
 
