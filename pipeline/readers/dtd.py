@@ -15,6 +15,8 @@ import io
 import re
 from typing import IO
 
+# A prolog is a few hundred bytes: the first read is small, so a 400 kB part inflates 1 kB.
+HEAD = 1 << 10
 CHUNK = 1 << 14
 UTF32 = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff", b"\x00\x00\x00<", b"<\x00\x00\x00")
 # Decoded with latin-1 (one character a byte), these keep every ASCII character as itself and
@@ -40,7 +42,10 @@ BYTE_MARKERS = tuple(
 
 def declares_dtd(stream: IO[bytes]) -> bool:
     """Whether the XML read from `stream` declares a DTD; reads no further than it must."""
-    head = stream.read(CHUNK)
+    head = stream.read(HEAD)
+    # The encoding is decided from the whole XML declaration, however long it was made.
+    while _open_declaration(head) and (more := stream.read(CHUNK)):
+        head += more
     encoding = _encoding(head)
     if encoding in ("latin-1", "utf-16", "utf-16-le", "utf-16-be"):
         return _Prolog(stream, encoding, head).has_dtd()
@@ -63,6 +68,12 @@ def has_marker(data: bytes) -> bool:
     return any(marker in lowered for marker in BYTE_MARKERS)
 
 
+def _open_declaration(head: bytes) -> bool:
+    """Whether `head` starts an XML declaration (in an ASCII-compatible encoding) it does not end."""
+    start = head.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
+    return start.startswith(b"<?xml") and b"?>" not in start
+
+
 def _encoding(head: bytes) -> str | None:
     """How to read the prolog as text: from the byte order mark, else the declaration.
 
@@ -77,7 +88,7 @@ def _encoding(head: bytes) -> str | None:
     if head.startswith(b"\x00<"):
         return "utf-16-be"
     text = head.removeprefix(b"\xef\xbb\xbf").decode("latin-1").lstrip(" \t\r\n")
-    if not text.startswith("<"):
+    if not text.startswith("<") or _open_declaration(head):
         return None
     declared = DECLARED.match(text)
     if declared is None or declared.group(1).lower() in ASCII_COMPATIBLE:
