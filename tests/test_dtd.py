@@ -30,6 +30,10 @@ WITH_DTD = {
     "UTF-16 comment of look-alikes": (DECL16 + "<!--ĭĭľļa-->" + XXE + "<r/>", "utf-16-le"),
     "UTF-7, where no byte is <": ('<?xml version="1.0" encoding="UTF-7"?>' + XXE + "<r/>", "utf-7"),
     "unknown encoding": ('<?xml version="1.0" encoding="x-qap"?>' + XXE + "<r/>", "utf-8"),
+    "UTF-7 named past the first read": (
+        '<?xml version="1.0"' + " " * 3000 + 'encoding="UTF-7"?>' + XXE + "<r/>",
+        "utf-7",
+    ),
 }
 WITHOUT_DTD = {
     "plain": (DECL + "<r>text</r>", "utf-8"),
