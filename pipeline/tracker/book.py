@@ -21,6 +21,7 @@ CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 M = f"{{{MAIN_NS}}}"
 R_ID = f"{{{REL_NS}}}id"
 OFFICE_DOCUMENT = f"{REL_NS}/officeDocument"
+DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 # A tracker is the group's own file, but still parsed without entities, DTDs or network.
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
@@ -28,6 +29,11 @@ PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False
 def parse_xml(data: bytes) -> etree._Element:
     """One XML part, parsed safely."""
     return etree.fromstring(data, PARSER)
+
+
+def to_xml(root: etree._Element) -> bytes:
+    """A part's XML with the declaration Excel writes (double quotes, standalone)."""
+    return DECLARATION + etree.tostring(root, encoding="UTF-8", xml_declaration=False)
 
 
 def resolve(base_part: str, target: str) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from pipeline.tracker.book import CT_NS, PKG_REL_NS, R_ID, Book, M, parse_xml, rels_name
+from pipeline.tracker.book import CT_NS, PKG_REL_NS, R_ID, Book, M, parse_xml, rels_name, to_xml
 from pipeline.tracker.chart_xml import BarChart
 from pipeline.tracker.columns import QAP_SHEETS, TRACKER_SHEET
 from pipeline.tracker.grid_xml import Grid
@@ -59,7 +59,7 @@ class QapSheet:
 
 
 def _xml(root: etree._Element) -> bytes:
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return to_xml(root)
 
 
 def _local(element: etree._Element) -> str:
@@ -98,13 +98,18 @@ class PackageWriter:
         self.dropped.update((part, rels_name(part)))
         self._override(part, None)
 
-    def sheets(self, tracker_root: etree._Element, qap: Sequence[QapSheet]) -> None:
-        """Place the Tracker sheet and qap's sheets, renumbering sheet-local names."""
+    def sheets(
+        self, tracker_xml: bytes, tracker_root: etree._Element, qap: Sequence[QapSheet]
+    ) -> None:
+        """Place the Tracker sheet and qap's sheets, renumbering sheet-local names.
+
+        `tracker_root` is the Tracker sheet without its rows, for its filter.
+        """
         book = self.book
         tracker = book.sheet(TRACKER_SHEET)
         assert tracker is not None
         self.tracker_root = tracker_root
-        self.parts[tracker.part] = _xml(tracker_root)
+        self.parts[tracker.part] = tracker_xml
         for part in qap_parts(book.zip):
             self._drop(part)
         if book.part_of_type("calcChain"):

@@ -128,7 +128,7 @@ def _render(
         QapSheet(build_log(styles, [*entries, *registry.log_entries()])),
     )
     writer = PackageWriter(book, styles)
-    writer.sheets(sheet.root, qap)
+    writer.sheets(patch.to_bytes(), sheet.root, qap)
     return _Draft(writer, patch)
 
 

@@ -15,6 +15,7 @@ from pipeline.tracker.book import Book, M, parse_xml, strings_of, text_of
 from pipeline.tracker.cells import canonical
 from pipeline.tracker.columns import COLUMNS, header_key
 from pipeline.tracker.records import SheetRow
+from pipeline.tracker.sheet_rows import RowStore
 from pipeline.tracker.styles_xml import date_styles
 
 DIGITS = "0123456789"
@@ -44,14 +45,18 @@ def column_letters(number: int) -> str:
 
 @dataclass
 class TrackerSheet:
-    """The Tracker sheet parsed: its XML, qap's columns, its rows, and each <row> by number."""
+    """The Tracker sheet read: qap's columns, its rows, and its XML kept for patching.
+
+    `root` is the sheet without its rows (dimension, columns, filter); `elements` holds the
+    rows as bytes and parses one only when asked for it.
+    """
 
     root: etree._Element
     columns: dict[str, int]
     missing: tuple[str, ...]
     rows: list[SheetRow]
     next_row: int
-    elements: dict[int, etree._Element]
+    elements: RowStore
     reader: CellReader
 
 
@@ -143,15 +148,18 @@ def _blank(value: object) -> bool:
 
 def read_sheet(book: Book, part: str) -> TrackerSheet:
     """Parse the Tracker sheet: columns by header (missing ones placed after the last), then rows."""
-    root = parse_xml(book.read(part))
+    raw = book.read(part)
+    root = parse_xml(raw)
     values = CellReader(book)
     data = root.find(f"{M}sheetData")
     elements: dict[int, etree._Element] = {}
+    order: list[int] = []
     number = 0
     for row in data if data is not None else ():
         if row.tag == _ROW:
             number = int(row.get("r") or number + 1)
             elements[number] = row
+            order.append(number)
     header = _cells(elements.get(1), values)
     columns: dict[str, int] = {}
     for column, value in sorted(header.items()):
@@ -166,7 +174,10 @@ def read_sheet(book: Book, part: str) -> TrackerSheet:
             columns[spec.key] = last
             missing.append(spec.key)
     rows, next_row = _rows(elements, columns, values)
-    return TrackerSheet(root, columns, tuple(missing), rows, next_row, elements, values)
+    store = RowStore(raw, root, order)
+    # The parsed tree is dropped here: only the rows qap touches are parsed again.
+    del root, data, elements
+    return TrackerSheet(store.skeleton, columns, tuple(missing), rows, next_row, store, values)
 
 
 def _cells(row: etree._Element | None, values: CellReader) -> dict[int, object]:

@@ -7,7 +7,6 @@ otherwise take it for a formula on editing; dates are serial numbers with a date
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import re
 import textwrap
@@ -59,26 +58,15 @@ class SheetPatch:
         self.sheet = sheet
         self.styles = styles
         self.reader: CellReader = sheet.reader
-        data = sheet.root.find(f"{M}sheetData")
-        if data is None:
-            data = etree.SubElement(sheet.root, f"{M}sheetData")
-        self.data = data
-        self.numbers = sorted(sheet.elements)
         self.touched: set[int] = set()
         self.written: set[tuple[int, int]] = set()
 
     def row(self, number: int) -> etree._Element:
-        """The <row> with this number, created in order when the sheet has none."""
+        """The <row> with this number, created when the sheet has none."""
         found = self.sheet.elements.get(number)
         if found is not None:
             return found
-        row = etree.Element(f"{M}row", r=str(number))
-        at = bisect.bisect(self.numbers, number)
-        if at < len(self.numbers):
-            self.sheet.elements[self.numbers[at]].addprevious(row)
-        else:
-            self.data.append(row)
-        self.numbers.insert(at, number)
+        row = etree.Element(f"{M}row", nsmap=self.sheet.elements.namespaces, r=str(number))
         self.sheet.elements[number] = row
         return row
 
@@ -100,7 +88,7 @@ class SheetPatch:
             position += 1
         if not create:
             return None
-        cell = etree.Element(f"{M}c", r=f"{column_letters(column)}{number}")
+        cell = etree.SubElement(row, f"{M}c", r=f"{column_letters(column)}{number}")
         row.insert(position, cell)
         row.attrib.pop("spans", None)  # an optional hint that may no longer hold
         return cell
@@ -109,7 +97,8 @@ class SheetPatch:
         """The <c> elements of a row by column number."""
         found: dict[int, etree._Element] = {}
         column = 0
-        for cell in self.sheet.elements.get(number, ()):
+        row = self.sheet.elements.get(number)
+        for cell in row if row is not None else ():
             if cell.tag == f"{M}c":
                 where = cell.get("r")
                 column = column_number(where.rstrip(DIGITS)) if where else column + 1
@@ -160,7 +149,7 @@ class SheetPatch:
                 day = None  # a target typed as words ("end of March") stays text
             if day is not None:
                 _clear(cell)
-                number = etree.Element(f"{M}v")
+                number = etree.SubElement(cell, f"{M}v")
                 number.text = _serial(day, self.reader.date1904)
                 cell.insert(0, number)
                 cell.set("s", str(self.styles.derive(style, DATE_FORMAT, False)))
@@ -193,7 +182,7 @@ class SheetPatch:
     def finish(self, last_row: int) -> None:
         """Stretch the group's filter over appended rows and make <dimension> cover every row."""
         last_column = max(self.sheet.columns.values())
-        bottom = max(self.numbers, default=1)
+        bottom = max(self.sheet.elements, default=1)
         dimension = self.sheet.root.find(f"{M}dimension")
         if dimension is None:
             dimension = etree.Element(f"{M}dimension")
@@ -207,6 +196,10 @@ class SheetPatch:
             last_column = max(last_column, column_number(old.group(3)))
         dimension.set("ref", f"A1:{column_letters(last_column)}{bottom}")
         extend_filter(self.sheet.root, last_row)
+
+    def to_bytes(self) -> bytes:
+        """The patched sheet part."""
+        return self.sheet.elements.to_bytes()
 
     def check(self, rows: Iterable[SheetRow]) -> list[int]:
         """Rows qap touched whose cells do not read back as the merged values."""
@@ -265,7 +258,7 @@ def _clear(cell: etree._Element) -> None:
 def _put_text(cell: etree._Element, text: str) -> None:
     _clear(cell)
     cell.set("t", "inlineStr")
-    inline = etree.Element(f"{M}is")
+    inline = etree.SubElement(cell, f"{M}is")
     node = etree.SubElement(inline, f"{M}t")
     node.text = text
     if text != text.strip() or "\n" in text:

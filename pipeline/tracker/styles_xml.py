@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 from lxml import etree
 
-from pipeline.tracker.book import MAIN_NS, M
+from pipeline.tracker.book import MAIN_NS, M, to_xml
 
 BORDER_COLOUR = "BFBFBF"
 # Child order of <styleSheet> in the SpreadsheetML schema.
@@ -244,7 +244,7 @@ class Styles:
 
     def to_bytes(self) -> bytes:
         """The stylesheet as XML."""
-        return etree.tostring(self.root, xml_declaration=True, encoding="UTF-8", standalone=True)
+        return to_xml(self.root)
 
 
 def date_styles(root: etree._Element) -> tuple[frozenset[int], frozenset[int]]:
