@@ -60,8 +60,10 @@ class SheetEntry:
 class Book:
     """An .xlsx in memory: raw parts on demand, and the workbook-level XML parsed."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, *, rebuilt: bool = False) -> None:
         self.data = data
+        # Made (or remade around a new Tracker sheet) by openpyxl, which drops what it cannot read.
+        self.rebuilt = rebuilt
         self.zip = zipfile.ZipFile(io.BytesIO(data))
         self.names = self.zip.namelist()
         self.workbook_part = self._main_part()

@@ -68,7 +68,7 @@ def load_book(path: Path | None) -> tuple[Book, TrackerSheet]:
     try:
         book = Book(_made_by_openpyxl(None)) if path is None else Book.open(path)
         if book.sheet(TRACKER_SHEET) is None:
-            book = Book(_made_by_openpyxl(path))
+            book = Book(_made_by_openpyxl(path), rebuilt=True)
         entry = book.sheet(TRACKER_SHEET)
         assert entry is not None
         return book, read_sheet(book, entry.part)

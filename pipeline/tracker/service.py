@@ -186,10 +186,11 @@ def _deferred_message(
             "`qap tracker`."
         )
     return (
-        f"{path.name} holds {'; '.join(dropped)}, which qap's spreadsheet writer would drop, so qap "
-        f"kept {path.name} exactly as it is and wrote the update to {pending.name} beside it. Move "
-        "those items to a separate workbook (or remove them) and run `qap tracker` again; the update "
-        "is applied then."
+        f"{path.name} has no Tracker sheet and holds {'; '.join(dropped)}, which qap would lose in "
+        f"making a new Tracker sheet, so qap kept {path.name} exactly as it is and wrote the update "
+        f"to {pending.name} beside it. Restore the Tracker sheet (or its name) from "
+        f"{path.stem}-backups/, or move those items to a separate workbook, and run `qap tracker` "
+        "again; the update is applied then."
     )
 
 
@@ -235,7 +236,8 @@ def apply_returns(
             fresh = before is None
             owners = owner_files(path)
             book, sheet = load_book(None if fresh else path)
-            dropped = [] if fresh else dropped_features(path)
+            # Only a workbook openpyxl had to remake can lose parts; a patch copies them all.
+            dropped = dropped_features(path) if book.rebuilt else []
             result, notices = plan_merge(ctx, registry, sheet, returns, updates, fresh)
             entries = _stamp([*notices, *result.log], ctx.now)
             figures = _figures(ctx, result, returns)
