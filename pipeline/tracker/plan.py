@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.config import Partnership
 from pipeline.definitions import Catalogue, load_catalogue
 from pipeline.errors import TrackerError
 from pipeline.model import StoredReturn, TrackerItem
@@ -31,6 +32,8 @@ class Context:
     today: dt.date
     now: dt.datetime
     rule: RagRule
+    # Read once per run: qap.toml is parsed afresh on every workspace.partnership() call.
+    partnership: Partnership
 
 
 def make_context(workspace: Workspace, today: dt.date | None) -> Context:
@@ -43,6 +46,7 @@ def make_context(workspace: Workspace, today: dt.date | None) -> Context:
         today or now.date(),
         now,
         RagRule.from_settings(partnership.settings),
+        partnership,
     )
 
 
@@ -98,7 +102,7 @@ def plan_merge(
     fresh: bool,
 ) -> tuple[MergeResult, list[LogEntry]]:
     """Merge qap's rows into the Tracker sheet's (in memory); notices not yet logged."""
-    partnership = ctx.workspace.partnership()
+    partnership = ctx.partnership
     rows, next_row = sheet.rows, sheet.next_row
     assigned = assign_hand_refs(rows, ctx.catalogue, partnership, registry)
     actions = action_rows(returns, ctx.catalogue, partnership, registry)

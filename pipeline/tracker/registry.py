@@ -161,9 +161,9 @@ class Registry:
         # Sixteen cells a row add up: equal texts (refs, column keys, statuses, dates) are kept
         # once, and the mapping is shared with the caller, who only reads it.
         texts: dict[Any, Any] = {}
-        keep = texts.setdefault
+        keep, make = texts.setdefault, CellState._make
         self._cells = {
-            (keep(ref, ref), keep(col, col)): CellState(keep(offered, offered), keep(seen, seen))
+            (keep(ref, ref), keep(col, col)): make((keep(offered, offered), keep(seen, seen)))
             for ref, col, offered, seen in rows
         }
         return self._cells

@@ -78,7 +78,7 @@ class _Figures:
 
 
 def _figures(ctx: Context, result: MergeResult, returns: Sequence[StoredReturn]) -> _Figures:
-    partnership = ctx.workspace.partnership()
+    partnership = ctx.partnership
     return _Figures(
         tuple(counts_by(result.rows, agency_label(partnership))),
         tuple(counts_by(result.rows, audit_label)),
@@ -108,7 +108,7 @@ def _render(
     from pipeline.tracker.sheets import build_log, build_returns, build_summary
     from pipeline.tracker.styles_xml import Styles
 
-    partnership = ctx.workspace.partnership()
+    partnership = ctx.partnership
     styles_part = book.part_of_type("styles")
     styles = Styles.parse(book.read(styles_part) if styles_part and book.has(styles_part) else None)
     patch = SheetPatch(sheet, styles)
