@@ -9,7 +9,8 @@ from docx.oxml.ns import qn
 
 CONTENTS_LEVELS = {"Heading 1": "TOC 1", "Heading 2": "TOC 2"}
 # Tag names worked out once: a long report has thousands of paragraphs and table cells.
-_STYLED, _VAL = f"{qn('w:p')}/{qn('w:pPr')}/{qn('w:pStyle')}", qn("w:val")
+_W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_PPR, _PSTYLE, _VAL = qn("w:pPr"), qn("w:pStyle"), qn("w:val")
 _TR, _TC, _GRID, _GRID_SPAN = qn("w:tr"), qn("w:tc"), qn("w:tblGrid"), f".//{qn('w:gridSpan')}"
 _TC_W, _W, _TYPE = f"{qn('w:tcPr')}/{qn('w:tcW')}", qn("w:w"), qn("w:type")
 
@@ -112,6 +113,23 @@ def _page_ref(paragraph: Any, bookmark: str) -> None:
     _field_char(paragraph, "end")
 
 
+def _heading_levels(body: Any, names: dict[str, str]) -> dict[Any, str]:
+    """The contents level of each heading paragraph of the body (those document.paragraphs lists).
+
+    Only headings are visited (a long report has thousands of paragraphs); as in python-docx,
+    a paragraph's style is the first pStyle of its first pPr.
+    """
+    from lxml import etree
+
+    wanted = {sid: CONTENTS_LEVELS[name] for sid, name in names.items() if name in CONTENTS_LEVELS}
+    if not wanted:
+        return {}
+    ids = {f"s{n}": sid for n, sid in enumerate(wanted)}
+    test = " or ".join(f"@w:val = ${name}" for name in ids)
+    find = etree.XPath(f"w:p[w:pPr[1]/w:pStyle[1][{test}]]", namespaces={"w": _W_NS})
+    return {p: wanted[p.find(_PPR).find(_PSTYLE).get(_VAL)] for p in find(body, **ids)}
+
+
 def _contents(document: Any, marker: str) -> None:
     from docx.enum.style import WD_STYLE_TYPE
 
@@ -126,12 +144,7 @@ def _contents(document: Any, marker: str) -> None:
     # Each entry style resolved once: python-docx scans every style for the default on each lookup.
     style_ids: dict[str, str | None] = {}
 
-    # One pass over the styled paragraphs of the body (those document.paragraphs lists); the
-    # first pPr/pStyle of a paragraph counts, as in python-docx.
-    levels: dict[Any, str] = {}
-    for found in document.element.body.iterfind(_STYLED):
-        toc = CONTENTS_LEVELS.get(names.get(found.get(_VAL), ""), "")
-        levels.setdefault(found.getparent().getparent(), toc)
+    levels = _heading_levels(document.element.body, names)
 
     def level(paragraph: Any) -> str:
         return levels.get(paragraph._p, "")
