@@ -54,8 +54,8 @@ def _fit_tables(document: Any) -> None:
         rows = tbl.findall(_TR)
         if not rows or tbl.find(_GRID_SPAN) is not None:
             continue
-        widest = max(rows, key=lambda r: len(r.findall(_TC)))
-        widths = [_cell_width(tc) for tc in widest.findall(_TC)]
+        cells = [row.findall(_TC) for row in rows]
+        widths = [_cell_width(tc) for tc in max(cells, key=len)]
         if not widths or None in widths:
             continue
         total = sum(w for w in widths if w)
@@ -70,11 +70,11 @@ def _fit_tables(document: Any) -> None:
             col = OxmlElement("w:gridCol")
             col.set(_W, str(width))
             grid.append(col)
-        for row in rows:
-            cells = row.findall(_TC)
-            if len(cells) == len(fitted):
-                for cell, width in zip(cells, fitted, strict=True):
-                    cell.find(_TC_W).set(_W, str(width))
+        texts = [str(width) for width in fitted]
+        for row_cells in cells:
+            if len(row_cells) == len(texts):
+                for cell, text in zip(row_cells, texts, strict=True):
+                    cell.find(_TC_W).set(_W, text)
 
 
 def _cell_width(cell: Any) -> int | None:
