@@ -298,3 +298,14 @@ def test_every_value_is_printed_cleaned_escaped_and_braces_as_references(text: s
     full = str(escape(cleaned)).replace("{", "&#123;").replace("}", "&#125;")
     assert str(_finalize(text)) == full
     assert hasattr(_finalize(text), "__html__")
+
+
+def test_a_check_that_cannot_be_remembered_still_renders(tmp_path: Path) -> None:
+    partnership, catalogue = sample()
+    audit = catalogue.get("fathers-2026")
+    context = build_context(audit, [], partnership, version=1, now=NOW)
+    blocked = tmp_path / "checks"
+    blocked.write_text("a file where the folder of checks would go")
+    data = render_docx(TEMPLATE, context, chart_dir=tmp_path / "charts", checked=blocked)
+    assert "Contents" in [p.text for p in Document(BytesIO(data)).paragraphs]
+    assert blocked.read_text() == "a file where the folder of checks would go"

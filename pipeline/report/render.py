@@ -253,8 +253,12 @@ def check_once(
     if marker.is_file():
         return
     check_template(path, template, context, env)
-    passed.mkdir(parents=True, exist_ok=True)
-    marker.touch()
+    try:
+        passed.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    except OSError as exc:
+        # Only a saving for the next draft: the check simply runs again next time.
+        log.warning("template check not remembered in %s: %s", passed, type(exc).__name__)
 
 
 _BLOCK = re.compile(r"\{%-?\s*(if|for|endif|endfor)\b")
