@@ -11,7 +11,7 @@ from pipeline.definitions import AuditDefinition, Catalogue
 from pipeline.errors import UnidentifiedReturn, UnknownAuditError
 from pipeline.forms.identity import verify_identity
 from pipeline.model import FormIdentity, Identification, RawReturn
-from pipeline.normalise import QID, QuestionMatcher, similarity
+from pipeline.normalise import QID, QuestionMatcher, best_two
 
 log = logging.getLogger(__name__)
 
@@ -91,13 +91,13 @@ def match_audit_title(text: str, catalogue: Catalogue) -> AuditDefinition | None
             if target in (words(audit.id), words(audit.title)):
                 return audit
         years = set(re.findall(r"\b20\d\d\b", line))
-        scored = []
-        for audit in catalogue.audits:
-            if years and not years & set(re.findall(r"20\d\d", audit.id + audit.programme)):
-                continue
-            scored.append((similarity(target, words(audit.title)), audit))
-        scored.sort(key=lambda pair: -pair[0])
-        clear = len(scored) == 1 or (len(scored) > 1 and scored[0][0] - scored[1][0] >= 0.05)
+        titles = [
+            (audit, words(audit.title))
+            for audit in catalogue.audits
+            if not years or years & set(re.findall(r"20\d\d", audit.id + audit.programme))
+        ]
+        scored = best_two(target, titles, TITLE_SIMILARITY)
+        clear = len(titles) == 1 or (len(scored) > 1 and scored[0][0] - scored[1][0] >= 0.05)
         if scored and scored[0][0] >= TITLE_SIMILARITY and clear:
             return scored[0][1]
     return None

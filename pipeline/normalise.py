@@ -9,7 +9,9 @@ from __future__ import annotations
 import difflib
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from pipeline.definitions import AuditDefinition, Question
 from pipeline.model import (
@@ -25,6 +27,8 @@ from pipeline.model import (
 from pipeline.validate import LARGE_ANSWER, check_answer, is_blank, parse_date, sanitise
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # Reworded questions still score above this; different questions of one audit score below it.
 SIMILARITY = 0.75
@@ -51,17 +55,47 @@ def _word_overlap(a: str, b: str) -> float:
     return len(words_a & words_b) / max(len(words_a), len(words_b), 1)
 
 
+def _length_bound(a: str, b: str) -> float:
+    """difflib's real_quick_ratio (an upper bound of ratio), without building a matcher."""
+    total = len(a) + len(b)
+    return 2.0 * min(len(a), len(b)) / total if total else 1.0
+
+
 def similar_above(a: str, b: str, threshold: float) -> bool:
     """Whether similarity(a, b) > threshold, without difflib's full count when bounds settle it."""
     if _word_overlap(a, b) > threshold:
         return True
-    # Upper bounds of difflib's ratio(), cheapest first: the lengths alone (real_quick_ratio,
-    # computed here before building a matcher, which indexes b), then the shared characters.
-    total = len(a) + len(b)
-    if total and 2.0 * min(len(a), len(b)) / total <= threshold:
+    # Upper bounds of difflib's ratio(), cheapest first (building a matcher indexes b).
+    if _length_bound(a, b) <= threshold:
         return False
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     return matcher.quick_ratio() > threshold and matcher.ratio() > threshold
+
+
+def best_two(
+    target: str, keyed: Sequence[tuple[T, str]], floor: float = 0.0
+) -> list[tuple[float, T]]:
+    """The two items whose keys are most like `target`, best first, with their similarity.
+
+    Ranked exactly as sorting every similarity would (ties in list order), but a key whose
+    upper bound cannot reach second place is never scored; [] when no bound reaches `floor`.
+    """
+    bounds = sorted(
+        (
+            (max(_word_overlap(target, key), _length_bound(target, key)), index)
+            for index, (_, key) in enumerate(keyed)
+        ),
+        key=lambda pair: -pair[0],
+    )
+    if not bounds or bounds[0][0] < floor:
+        return []
+    found: list[tuple[float, int]] = []
+    for bound, index in bounds:
+        if len(found) >= 2 and bound < found[1][0]:
+            break
+        found.append((similarity(target, keyed[index][1]), index))
+        found.sort(key=lambda pair: (-pair[0], pair[1]))
+    return [(score, keyed[index][0]) for score, index in found[:2]]
 
 
 class QuestionMatcher:
@@ -81,10 +115,7 @@ class QuestionMatcher:
         key = question_key(text)
         if not key:
             return None
-        scored = sorted(
-            ((similarity(key, qkey), question) for question, qkey in self.keys),
-            key=lambda pair: -pair[0],
-        )
+        scored = best_two(key, self.keys, SIMILARITY)
         if not scored or scored[0][0] < SIMILARITY:
             return None
         if len(scored) > 1 and scored[0][0] - scored[1][0] < MARGIN:

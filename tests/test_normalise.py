@@ -13,6 +13,7 @@ from pipeline.definitions import GRADES, RATINGS, Catalogue, load_catalogue
 from pipeline.model import Identification, RawAction, RawCase, RawReturn, RawRow
 from pipeline.normalise import (
     QuestionMatcher,
+    best_two,
     normalise_return,
     question_key,
     similar_above,
@@ -209,3 +210,19 @@ KEYS = [question_key(q.text) for audit in catalogue().audits for q in audit.ques
 )
 def test_similar_above_agrees_with_similarity(a: str, b: str, threshold: float) -> None:
     assert similar_above(a, b, threshold) == (similarity(a, b) > threshold)
+
+
+@given(
+    st.one_of(st.sampled_from(KEYS), st.text(alphabet="abcde fghij", max_size=30)),
+    st.lists(st.one_of(st.sampled_from(KEYS), st.text(alphabet="abcde ", max_size=20)), max_size=8),
+)
+def test_best_two_ranks_as_sorting_every_similarity_would(target: str, keys: list[str]) -> None:
+    keyed = list(enumerate(keys))
+    everything = sorted(((similarity(target, key), n) for n, key in keyed), key=lambda p: -p[0])
+    assert best_two(target, [(n, key) for n, key in keyed]) == everything[:2]
+    # With a floor, [] may stand for "nothing reaches it"; anything else is the same ranking.
+    above = best_two(target, [(n, key) for n, key in keyed], 0.75)
+    if everything and everything[0][0] >= 0.75:
+        assert above == everything[:2]
+    else:
+        assert above in ([], everything[:2])
