@@ -61,6 +61,12 @@ def _length_bound(a: str, b: str) -> float:
     return 2.0 * min(len(a), len(b)) / total if total else 1.0
 
 
+def _shared_bound(a: str, b: str) -> float:
+    """An upper bound of similarity(a, b) from the characters the two share (quick_ratio)."""
+    chars = difflib.SequenceMatcher(None, a, b, autojunk=False).quick_ratio()
+    return max(chars, _word_overlap(a, b))
+
+
 def similar_above(a: str, b: str, threshold: float) -> bool:
     """Whether similarity(a, b) > threshold, without difflib's full count when bounds settle it."""
     if _word_overlap(a, b) > threshold:
@@ -89,6 +95,10 @@ def best_two(
     )
     if not bounds or bounds[0][0] < floor:
         return []
+    if floor > 0 and all(
+        _shared_bound(target, keyed[index][1]) < floor for bound, index in bounds if bound >= floor
+    ):
+        return []  # a tighter bound shows no key reaches the floor
     found: list[tuple[float, int]] = []
     for bound, index in bounds:
         if len(found) >= 2 and bound < found[1][0]:
