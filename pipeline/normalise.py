@@ -35,13 +35,15 @@ SIMILARITY = 0.75
 # Two questions scoring within this of each other are too close to tell apart by text alone.
 MARGIN = 0.04
 QID = re.compile(r"^(?:q(?:uestion)?\.?\s*)?(\d{1,2}(?:\.\d{1,2}){1,2})[.):]?$", re.I)
+SPACES = re.compile(r"\s+")
+PUNCTUATION = re.compile(r"[^\w' ]+")
 LEAD_QID = re.compile(r"^(?:q(?:uestion)?\.?\s*)?\d{1,2}(?:\.\d{1,2}){1,2}[.):]?\s+", re.I)
 
 
 def question_key(text: str) -> str:
     """Question text compared without its number, case, punctuation or extra spaces."""
     text = LEAD_QID.sub("", text.strip()).casefold().replace("’", "'")
-    return re.sub(r"\s+", " ", re.sub(r"[^\w' ]+", " ", text)).strip()
+    return SPACES.sub(" ", PUNCTUATION.sub(" ", text)).strip()
 
 
 def similarity(a: str, b: str) -> float:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
 from pipeline.definitions import Question
 
 # Characters XML 1.0 cannot hold (and lone surrogates): they would break the report and tracker.
+SPACES = re.compile(r"\s+")
+DASH = re.compile(r"\s*[-–—]\s*")
 FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 REPLACEMENT = "\ufffd"
 # An answer this long is kept whole, but flagged for a person to look at.
@@ -86,20 +89,26 @@ def sanitise(text: str) -> tuple[str, bool]:
 
 def is_blank(text: str) -> bool:
     """Whether an answer is empty or a form's placeholder text."""
-    key = re.sub(r"\s+", " ", text.strip().casefold()).strip(" .")
+    key = SPACES.sub(" ", text.strip().casefold()).strip(" .")
     return not key or key in PLACEHOLDERS
 
 
 def option_key(text: str) -> str:
     """An option compared ignoring case, spacing, dashes and end punctuation."""
     text = text.casefold().replace("&", "and").replace("’", "'")
-    text = re.sub(r"\s*[-–—]\s*", " - ", text)
-    return re.sub(r"\s+", " ", text).strip(" .;:,")
+    text = DASH.sub(" - ", text)
+    return SPACES.sub(" ", text).strip(" .;:,")
+
+
+@functools.lru_cache(maxsize=256)
+def _option_keys(options: tuple[str, ...]) -> dict[str, str]:
+    # Each question's options are keyed once per process, not once per answer (never mutated).
+    return {option_key(option): option for option in options}
 
 
 def match_option(text: str, options: tuple[str, ...]) -> str | None:
     """The option `text` means ("RI" -> "Requires improvement"), or None."""
-    keys = {option_key(option): option for option in options}
+    keys = _option_keys(options)
     key = option_key(text)
     if key in keys:
         return keys[key]
