@@ -10,6 +10,7 @@ from pipeline.tracker.cells import parse_date
 from pipeline.tracker.columns import BY_KEY, DONE_STATUSES, KEYS, NOT_STARTED
 from pipeline.tracker.rag import DEFAULT_RULE, RagRule, rag_for
 from pipeline.tracker.records import CellState, CellWrite, LogEntry, QapRow, SheetRow
+from pipeline.tracker.state import EMPTY, ByCell, RowState, States
 
 # Columns qap computes itself rather than taking from a return.
 DERIVED = ("rag", "last_updated", "closed")
@@ -31,28 +32,34 @@ class MergeResult:
     seen: Mapping[tuple[str, str], str] = field(default_factory=dict)
     gone: tuple[str, ...] = ()
     new_rows: tuple[int, ...] = ()
+    # What to remember per ref once the write lands; only refs whose memory changed.
+    states: Mapping[str, RowState] = field(default_factory=dict)
 
 
 class _Merger:
     def __init__(
         self, state: Mapping[tuple[str, str], CellState], today: dt.date, rule: RagRule
     ) -> None:
-        self.state = state
+        self.state = States.of(state).rows
         self.today = today
         self.rule = rule
         self.writes: list[CellWrite] = []
         self.log: list[LogEntry] = []
-        self.offered: dict[tuple[str, str], str] = {
-            k: s.offered for k, s in state.items() if s.offered is not None
-        }
-        self.seen: dict[tuple[str, str], str] = {}
+        # Offers made this run, per ref, over a copy of what was offered before.
+        self.offered: dict[str, dict[str, str]] = {}
+        self.seen: dict[str, dict[str, str]] = {}
         self.conflicts = 0
         # The return behind the latest change to the row, credited for RAG and closure too.
         self.source = ""
 
     def _offered(self, ref: str, key: str) -> str | None:
-        cell = self.state.get((ref, key))
-        return cell.offered if cell else None
+        return self.state.get(ref, EMPTY).offered.get(key)
+
+    def _offer(self, ref: str, key: str, value: str) -> None:
+        row = self.offered.get(ref)
+        if row is None:
+            row = self.offered[ref] = dict(self.state.get(ref, EMPTY).offered)
+        row[key] = value
 
     def _set(
         self, row: int, values: dict[str, str], key: str, value: str, changed: set[str]
@@ -71,7 +78,7 @@ class _Merger:
             base = self._offered(ref, key)
             theirs = values.get(key, "")
             source = qap.sources.get(key, "")
-            self.offered[(ref, key)] = ours
+            self._offer(ref, key, ours)
             if ours == base or theirs == ours:
                 continue
             header = BY_KEY[key].header
@@ -99,14 +106,14 @@ class _Merger:
         today = self.today.isoformat()
         if status in DONE_STATUSES and not closed:
             self._set(row, values, "closed", today, changed)
-            self.offered[(ref, "closed")] = today
+            self._offer(ref, "closed", today)
             self.log.append(
                 LogEntry(ref, "Date closed", "dated", f"status is {status}", self.source)
             )
         elif status not in DONE_STATUSES and closed and closed == self._offered(ref, "closed"):
             # qap dated the closure, so qap may undo it when the item is reopened.
             self._set(row, values, "closed", "", changed)
-            self.offered[(ref, "closed")] = ""
+            self._offer(ref, "closed", "")
             self.log.append(
                 LogEntry(ref, "Date closed", "cleared", "the item was reopened", self.source)
             )
@@ -126,15 +133,26 @@ class _Merger:
 
     def noticed(self, ref: str, values: Mapping[str, str]) -> set[str]:
         """Columns the group changed since qap's last write."""
-        human = set()
-        for key in KEYS:
-            cell = self.state.get((ref, key))
-            if cell is not None and cell.seen is not None and values.get(key, "") != cell.seen:
-                human.add(key)
-        return human
+        seen = self.state.get(ref, EMPTY).seen
+        return {key for key, text in seen.items() if values.get(key, "") != text and key in BY_KEY}
 
     def remember(self, ref: str, values: Mapping[str, str]) -> None:
-        self.seen.update({(ref, key): values.get(key, "") for key in KEYS})
+        self.seen[ref] = {key: values.get(key, "") for key in KEYS}
+
+    def states(self) -> tuple[dict[str, Mapping[str, str]], dict[str, RowState]]:
+        """Every ref's offers after this run, and the memory of the refs whose memory changed."""
+        offered: dict[str, Mapping[str, str]] = {
+            ref: row.offered for ref, row in self.state.items() if row.offered
+        }
+        offered.update(self.offered)
+        changed: dict[str, RowState] = {}
+        for ref in self.offered.keys() | self.seen.keys():
+            old = self.state.get(ref, EMPTY)
+            # A row not seen this run (deleted by the group) keeps the memory of qap's last write.
+            new = RowState(offered.get(ref, {}), self.seen.get(ref, old.seen))
+            if new != old:
+                changed[ref] = new
+        return offered, changed
 
 
 def _short(text: str, limit: int = 120) -> str:
@@ -202,10 +220,7 @@ def merge(
     for qap in qap_rows:
         if qap.ref in done:
             continue
-        was_written = any(
-            (qap.ref, key) in state and state[(qap.ref, key)].seen is not None for key in KEYS
-        )
-        if was_written:
+        if any(key in BY_KEY for key in merger.state.get(qap.ref, EMPTY).seen):
             # The group deleted the row: their decision stands, and is logged once.
             if qap.ref not in gone_noted:
                 gone.append(qap.ref)
@@ -228,6 +243,7 @@ def merge(
         merger.remember(qap.ref, values)
         final.append(SheetRow(row_number, values))
         added += 1
+    offered, states = merger.states()
     return MergeResult(
         writes=tuple(merger.writes),
         log=tuple(merger.log),
@@ -235,8 +251,9 @@ def merge(
         added=added,
         updated=updated,
         conflicts=merger.conflicts,
-        offered=merger.offered,
-        seen=merger.seen,
+        offered=ByCell(offered),
+        seen=ByCell(merger.seen),
         gone=tuple(gone),
         new_rows=tuple(range(next_row, next_row + added)),
+        states=states,
     )

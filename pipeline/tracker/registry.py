@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import re
@@ -10,9 +11,9 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import astuple, dataclass
-from typing import Any
 
-from pipeline.tracker.records import CellState, LogEntry
+from pipeline.tracker.records import LogEntry
+from pipeline.tracker.state import RowState, States
 from pipeline.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,11 @@ CREATE TABLE IF NOT EXISTS cells (
     offered TEXT,
     seen TEXT,
     PRIMARY KEY (ref, col)
+);
+CREATE TABLE IF NOT EXISTS row_state (
+    ref TEXT PRIMARY KEY,
+    offered TEXT NOT NULL,
+    seen TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
@@ -70,14 +76,14 @@ class RefRecord:
 
 
 class Registry:
-    """Refs, per-cell state and the change log, over one SQLite connection."""
+    """Refs, per-row state and the change log, over one SQLite connection."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         # Highest number issued per PREFIX-CODE- stem, read once then counted up in memory.
         self._top: dict[str, int] = {}
-        # The cells table as last read or written, so a write stores only the cells that changed.
-        self._cells: dict[tuple[str, str], CellState] | None = None
+        # The row states as last read or written, so a write stores only the rows that changed.
+        self._rows: dict[str, RowState] | None = None
 
     def refs_for(self, audit_id: str, agency_key: str) -> list[RefRecord]:
         """Every ref issued for one agency's actions in one audit, oldest first."""
@@ -155,42 +161,57 @@ class Registry:
         rows = self.conn.execute("SELECT ref FROM refs WHERE gone_noted = 1")
         return frozenset(ref for (ref,) in rows)
 
-    def state(self) -> dict[tuple[str, str], CellState]:
-        """What qap last offered and last saw, per (ref, column)."""
-        rows = self.conn.execute("SELECT ref, col, offered, seen FROM cells")
-        # Sixteen cells a row add up: equal texts (refs, column keys, statuses, dates) are kept
-        # once, and the mapping is shared with the caller, who only reads it.
-        texts: dict[Any, Any] = {}
-        keep, make = texts.setdefault, CellState._make
-        self._cells = {
-            (keep(ref, ref), keep(col, col)): make((keep(offered, offered), keep(seen, seen)))
-            for ref, col, offered, seen in rows
-        }
-        return self._cells
+    def state(self) -> States:
+        """What qap last offered and last saw, per ref (read per (ref, column) as well)."""
+        self._from_cells()
+        rows = self.conn.execute("SELECT ref, offered, seen FROM row_state")
+        # One JSON object per side of a row: a tracker row is read in two decodes, not sixteen
+        # SQLite rows; the mapping is shared with the caller, who only reads it.
+        loads = json.loads
+        self._rows = {ref: RowState(loads(offered), loads(seen)) for ref, offered, seen in rows}
+        return States(self._rows)
+
+    def _from_cells(self) -> None:
+        """Move per-cell state an older qap kept (the cells table) into per-row state, once."""
+        if self.conn.execute("SELECT 1 FROM cells LIMIT 1").fetchone() is None:
+            return
+        offered: dict[str, dict[str, str]] = {}
+        seen: dict[str, dict[str, str]] = {}
+        for ref, col, offer, saw in self.conn.execute("SELECT ref, col, offered, seen FROM cells"):
+            if offer is not None:
+                offered.setdefault(ref, {})[col] = offer
+            if saw is not None:
+                seen.setdefault(ref, {})[col] = saw
+        with self.conn:
+            self._store(
+                {ref: RowState(offered.get(ref, {}), seen.get(ref, {})) for ref in offered | seen}
+            )
+            self.conn.execute("DELETE FROM cells")
+        log.info("tracker registry: per-cell state moved to per-row state")
+
+    def _store(self, rows: Mapping[str, RowState]) -> None:
+        dumps = json.dumps
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO row_state (ref, offered, seen) VALUES (?, ?, ?)",
+            [
+                (ref, dumps(row.offered, ensure_ascii=False), dumps(row.seen, ensure_ascii=False))
+                for ref, row in rows.items()
+            ],
+        )
 
     def commit_write(
         self,
-        offered: Mapping[tuple[str, str], str],
-        seen: Mapping[tuple[str, str], str],
+        rows: Mapping[str, RowState],
         entries: Iterable[LogEntry],
         gone: Iterable[str],
         digest: str = "",
     ) -> None:
-        """Record a write that reached the workbook: cell state, log lines, deletions noted."""
-        known = self._cells if self._cells is not None else {}
-        cells = {
-            key: CellState(*state)
-            for key in offered.keys() | seen.keys()
-            if known.get(key) != (state := (offered.get(key), seen.get(key)))
-        }
+        """Record a write that reached the workbook: changed row states, log lines, deletions noted."""
         with self.conn:
             self.conn.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('sheets_digest', ?)", (digest,)
             )
-            self.conn.executemany(
-                "INSERT OR REPLACE INTO cells (ref, col, offered, seen) VALUES (?, ?, ?, ?)",
-                [(ref, col, *state) for (ref, col), state in cells.items()],
-            )
+            self._store(rows)
             self.conn.executemany(
                 "INSERT INTO log (at, ref, col, change, detail, source) VALUES (?, ?, ?, ?, ?, ?)",
                 [(e.at, e.ref, e.column, e.change, e.detail, e.source) for e in entries],
@@ -198,8 +219,8 @@ class Registry:
             self.conn.executemany(
                 "UPDATE refs SET gone_noted = 1 WHERE ref = ?", [(ref,) for ref in gone]
             )
-        if self._cells is not None:
-            self._cells.update(cells)
+        if self._rows is not None:
+            self._rows.update(rows)
 
     def sheets_digest(self) -> str:
         """A digest of the figures behind the rebuilt sheets at the last write."""
@@ -207,11 +228,12 @@ class Registry:
         return str(row[0]) if row else ""
 
     def forget_cells(self) -> None:
-        """Drop per-cell state: the workbook was made afresh, so nothing in it is a group edit."""
+        """Drop per-row state: the workbook was made afresh, so nothing in it is a group edit."""
         with self.conn:
             self.conn.execute("DELETE FROM cells")
+            self.conn.execute("DELETE FROM row_state")
             self.conn.execute("UPDATE refs SET gone_noted = 0")
-        self._cells = {}
+        self._rows = {}
 
     def log_entries(self, limit: int = 5000) -> list[LogEntry]:
         """The newest runs first, each run's lines in the order they happened."""

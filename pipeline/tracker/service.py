@@ -269,9 +269,7 @@ def apply_returns(
                 return _deferred(pending, result, message, entries)
             if fresh:
                 registry.forget_cells()
-            registry.commit_write(
-                result.offered, result.seen, entries, result.gone, figures.digest()
-            )
+            registry.commit_write(result.states, entries, result.gone, figures.digest())
             retire_pending(path, ctx.now)
             return TrackerResult(
                 path,

@@ -1,0 +1,77 @@
+"""qap's memory of each Tracker row, kept per row: what it last offered and what the row then held.
+
+A 5,000-row tracker has 80,000 cells but only 5,000 rows; keeping the memory per row lets a run
+load, compare and store it row by row. The views below still answer per (ref, column), as the
+merge and its tests ask.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import NamedTuple
+
+from pipeline.tracker.records import CellState
+
+
+class RowState(NamedTuple):
+    """What qap last offered for one ref's columns, and what each column held after its write."""
+
+    offered: Mapping[str, str]
+    seen: Mapping[str, str]
+
+
+EMPTY = RowState({}, {})
+
+
+class States(Mapping[tuple[str, str], CellState]):
+    """Row states read as cell states: (ref, column) -> CellState(offered, seen)."""
+
+    def __init__(self, rows: Mapping[str, RowState]) -> None:
+        self.rows = rows
+
+    @classmethod
+    def of(cls, cells: Mapping[tuple[str, str], CellState]) -> States:
+        """Cell states grouped by ref (a States is returned as it is)."""
+        if isinstance(cells, States):
+            return cells
+        offered: dict[str, dict[str, str]] = {}
+        seen: dict[str, dict[str, str]] = {}
+        for (ref, key), cell in cells.items():
+            offered.setdefault(ref, {})
+            seen.setdefault(ref, {})
+            if cell.offered is not None:
+                offered[ref][key] = cell.offered
+            if cell.seen is not None:
+                seen[ref][key] = cell.seen
+        return cls({ref: RowState(offered[ref], seen[ref]) for ref in offered})
+
+    def __getitem__(self, key: tuple[str, str]) -> CellState:
+        row = self.rows[key[0]]
+        offered, seen = row.offered.get(key[1]), row.seen.get(key[1])
+        if offered is None and seen is None:
+            raise KeyError(key)
+        return CellState(offered, seen)
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        for ref, row in self.rows.items():
+            yield from ((ref, key) for key in row.offered.keys() | row.seen.keys())
+
+    def __len__(self) -> int:
+        return sum(len(row.offered.keys() | row.seen.keys()) for row in self.rows.values())
+
+
+class ByCell(Mapping[tuple[str, str], str]):
+    """Texts kept per row read per cell: (ref, column) -> text."""
+
+    def __init__(self, rows: Mapping[str, Mapping[str, str]]) -> None:
+        self.rows = rows
+
+    def __getitem__(self, key: tuple[str, str]) -> str:
+        return self.rows[key[0]][key[1]]
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        for ref, row in self.rows.items():
+            yield from ((ref, key) for key in row)
+
+    def __len__(self) -> int:
+        return sum(len(row) for row in self.rows.values())
