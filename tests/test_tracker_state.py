@@ -1,0 +1,62 @@
+"""qap's per-row memory: read per cell as before, moved over from per-cell state, kept by a deletion."""
+
+from __future__ import annotations
+
+import openpyxl
+
+from pipeline.tracker.records import CellState
+from pipeline.tracker.registry import open_registry
+from pipeline.tracker.service import apply_returns
+from pipeline.tracker.state import ByCell, RowState, States
+from pipeline.workspace import Workspace
+from tests.tracker_helpers import TODAY, police_and_health
+
+
+def test_row_states_read_as_the_cell_states_they_came_from() -> None:
+    cells = {
+        ("A-1", "owner"): CellState("DI A", "DI A"),
+        ("A-1", "status"): CellState(None, "Open"),
+        ("B-2", "text"): CellState("Train staff", None),
+    }
+    states = States.of(cells)
+    assert states.rows["A-1"] == RowState({"owner": "DI A"}, {"owner": "DI A", "status": "Open"})
+    assert dict(states) == cells
+    assert len(states) == 3 and ("B-2", "status") not in states
+    assert States.of(states) is states
+
+
+def test_texts_by_row_read_per_cell() -> None:
+    texts = ByCell({"A-1": {"owner": "DI A", "status": "Open"}, "B-2": {}})
+    assert dict(texts) == {("A-1", "owner"): "DI A", ("A-1", "status"): "Open"}
+    assert texts[("A-1", "status")] == "Open" and len(texts) == 2
+
+
+def test_per_cell_state_of_an_older_qap_is_moved_to_rows(workspace: Workspace) -> None:
+    apply_returns(workspace, police_and_health(), [], today=TODAY)
+    with open_registry(workspace) as registry:
+        before = dict(registry.state())
+        # Put the memory back as an older qap kept it: one SQLite row per cell.
+        with registry.conn:
+            registry.conn.executemany(
+                "INSERT INTO cells (ref, col, offered, seen) VALUES (?, ?, ?, ?)",
+                [(ref, col, *cell) for (ref, col), cell in before.items()],
+            )
+            registry.conn.execute("DELETE FROM row_state")
+    with open_registry(workspace) as registry:
+        assert dict(registry.state()) == before
+        assert registry.conn.execute("SELECT COUNT(*) FROM cells").fetchone() == (0,)
+    again = apply_returns(workspace, police_and_health(), [], today=TODAY)
+    assert not again.written and again.added == 0
+
+
+def test_a_deleted_row_stays_deleted_on_later_runs(workspace: Workspace) -> None:
+    apply_returns(workspace, police_and_health(), [], today=TODAY)
+    path = workspace.tracker_path()
+    book = openpyxl.load_workbook(path)
+    book["Tracker"].delete_rows(2)
+    book.save(path)
+    for _ in range(2):
+        result = apply_returns(workspace, police_and_health(), [], today=TODAY)
+        assert result.added == 0
+    refs = [c.value for c in openpyxl.load_workbook(path)["Tracker"]["A"]]
+    assert "DA26-POL-01" not in refs
