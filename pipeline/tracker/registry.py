@@ -149,11 +149,17 @@ class Registry:
 
     def register_seen(self, refs: Iterable[str]) -> None:
         """Remember refs typed in the workbook by hand, so qap never issues them again."""
+        # Nearly every typed ref is known already: one query finds the few that are not.
+        known = {ref for (ref,) in self.conn.execute("SELECT ref FROM refs")}
+        new = [ref for ref in dict.fromkeys(refs) if ref not in known]
+        if not new:
+            return
         self._top.clear()
+        now = _now()
         with self.conn:
             self.conn.executemany(
                 "INSERT OR IGNORE INTO refs (ref, origin, created_at) VALUES (?, ?, ?)",
-                [(ref, ORIGIN_SEEN, _now()) for ref in refs],
+                [(ref, ORIGIN_SEEN, now) for ref in new],
             )
 
     def gone_noted(self) -> frozenset[str]:
