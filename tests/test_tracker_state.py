@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import openpyxl
 
+from pipeline.tracker.book import Book
+from pipeline.tracker.columns import TRACKER_SHEET
 from pipeline.tracker.records import CellState
 from pipeline.tracker.registry import open_registry
 from pipeline.tracker.service import apply_returns
+from pipeline.tracker.sheet_read import TrackerSheet, read_sheet
 from pipeline.tracker.state import ByCell, RowState, States
 from pipeline.workspace import Workspace
 from tests.tracker_helpers import TODAY, police_and_health
@@ -60,3 +63,32 @@ def test_a_deleted_row_stays_deleted_on_later_runs(workspace: Workspace) -> None
         assert result.added == 0
     refs = [c.value for c in openpyxl.load_workbook(path)["Tracker"]["A"]]
     assert "DA26-POL-01" not in refs
+
+
+def _read(workspace: Workspace, known: bool) -> TrackerSheet:
+    book = Book.open(workspace.tracker_path())
+    entry = book.sheet(TRACKER_SHEET)
+    assert entry is not None
+    with open_registry(workspace) as registry:
+        return read_sheet(book, entry.part, registry.row_reads() if known else None)
+
+
+def test_rows_qap_wrote_are_reused_as_they_would_read(workspace: Workspace) -> None:
+    apply_returns(workspace, police_and_health(), [], today=TODAY)
+    reused, read = _read(workspace, True), _read(workspace, False)
+    # Every row was written by qap, so none needs reading from its cells.
+    assert reused.read_now == {} and len(reused.digests) == 4
+    assert reused.rows == read.rows and reused.next_row == read.next_row
+
+
+def test_a_row_saved_by_another_program_is_read_again(workspace: Workspace) -> None:
+    apply_returns(workspace, police_and_health(), [], today=TODAY)
+    path = workspace.tracker_path()
+    book = openpyxl.load_workbook(path)
+    book["Tracker"]["G2"] = "DI Someone Else"
+    book.save(path)
+    reused, read = _read(workspace, True), _read(workspace, False)
+    # openpyxl's save moves text into shared strings: every row reads afresh, and reads the same.
+    assert len(reused.read_now) == 3
+    assert reused.rows == read.rows
+    assert "DI Someone Else" in reused.rows[0].values.values()

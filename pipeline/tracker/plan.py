@@ -61,9 +61,9 @@ def _made_by_openpyxl(path: Path | None) -> bytes:
     return buffer.getvalue()
 
 
-def load_book(path: Path | None) -> tuple[Book, TrackerSheet]:
-    """The workbook (a new one when `path` is None) and its Tracker sheet read; an unreadable
-    file is a TrackerError and left untouched."""
+def load_book(path: Path | None, registry: Registry) -> tuple[Book, TrackerSheet]:
+    """The workbook (a new one when `path` is None) and its Tracker sheet read, reusing rows read
+    before whose bytes are unchanged; an unreadable file is a TrackerError and left untouched."""
     from lxml.etree import XMLSyntaxError
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -75,7 +75,10 @@ def load_book(path: Path | None) -> tuple[Book, TrackerSheet]:
             book = Book(_made_by_openpyxl(path), rebuilt=True)
         entry = book.sheet(TRACKER_SHEET)
         assert entry is not None
-        return book, read_sheet(book, entry.part)
+        known = registry.row_reads()
+        sheet = read_sheet(book, entry.part, known)
+        registry.keep_row_reads(sheet.read_now, sheet.digests.values(), len(known))
+        return book, sheet
     except (
         zipfile.BadZipFile,
         InvalidFileException,
@@ -149,7 +152,7 @@ def tracker_items(
     path = workspace.tracker_path()
     with open_registry(workspace) as registry:
         fresh = not path.exists()
-        _, sheet = load_book(None if fresh else path)
+        _, sheet = load_book(None if fresh else path, registry)
         result, _ = plan_merge(ctx, registry, sheet, returns, updates, fresh)
     return tuple(
         TrackerItem(

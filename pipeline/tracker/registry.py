@@ -8,7 +8,7 @@ import logging
 import os
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import astuple, dataclass
 
@@ -42,6 +42,10 @@ CREATE TABLE IF NOT EXISTS row_state (
     ref TEXT PRIMARY KEY,
     offered TEXT NOT NULL,
     seen TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS row_reads (
+    digest BLOB PRIMARY KEY,
+    vals TEXT
 );
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
@@ -228,6 +232,38 @@ class Registry:
         if self._rows is not None:
             self._rows.update(rows)
 
+    def row_reads(self) -> dict[bytes, dict[str, str] | None]:
+        """Tracker rows as last read, by the digest of what they were read from."""
+        loads = json.loads
+        rows = self.conn.execute("SELECT digest, vals FROM row_reads")
+        return {digest: None if vals is None else loads(vals) for digest, vals in rows}
+
+    def keep_row_reads(
+        self,
+        read_now: Mapping[bytes, Mapping[str, str] | None],
+        current: Collection[bytes],
+        stored: int,
+    ) -> None:
+        """Store rows read this time; once rows no longer in the sheet outnumber those in it,
+        keep only the sheet's (`stored`: how many rows the table held when read)."""
+        fresh = _dumped(read_now)
+        with self.conn:
+            if stored + len(fresh) > 2 * len(current) + 64:
+                kept = self.conn.execute("SELECT digest, vals FROM row_reads").fetchall()
+                wanted = set(current)
+                self.conn.execute("DELETE FROM row_reads")
+                fresh += [(digest, vals) for digest, vals in kept if digest in wanted]
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO row_reads (digest, vals) VALUES (?, ?)", fresh
+            )
+
+    def add_row_reads(self, read_now: Mapping[bytes, Mapping[str, str] | None]) -> None:
+        """Store rows as they will read next time (rows qap has just written)."""
+        with self.conn:
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO row_reads (digest, vals) VALUES (?, ?)", _dumped(read_now)
+            )
+
     def sheets_digest(self) -> str:
         """A digest of the figures behind the rebuilt sheets at the last write."""
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'sheets_digest'").fetchone()
@@ -238,6 +274,7 @@ class Registry:
         with self.conn:
             self.conn.execute("DELETE FROM cells")
             self.conn.execute("DELETE FROM row_state")
+            self.conn.execute("DELETE FROM row_reads")
             self.conn.execute("UPDATE refs SET gone_noted = 0")
         self._rows = {}
 
@@ -251,6 +288,16 @@ class Registry:
             LogEntry(ref, col, change, detail, source, at)
             for at, ref, col, change, detail, source in rows
         ]
+
+
+def _dumped(
+    reads: Mapping[bytes, Mapping[str, str] | None],
+) -> list[tuple[bytes, str | None]]:
+    dumps = json.dumps
+    return [
+        (digest, None if vals is None else dumps(vals, ensure_ascii=False))
+        for digest, vals in reads.items()
+    ]
 
 
 def _like(text: str) -> str:

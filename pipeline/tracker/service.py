@@ -163,6 +163,17 @@ def _save(draft: _Draft, folder: Path, result: MergeResult) -> Path:
         ) from None
 
 
+def _remember_rows(registry: Registry, draft: _Draft, book: Book, sheet: TrackerSheet) -> None:
+    """Record how the rows qap wrote will read, with the styles as saved, for the next run."""
+    from pipeline.tracker.sheet_read import reads_after_write
+
+    part = book.part_of_type("styles")
+    styles = draft.writer.parts.get(part) if part else None
+    if styles is None:
+        styles = book.read(part) if part and book.has(part) else b"-"
+    registry.add_row_reads(reads_after_write(sheet, book, styles))
+
+
 def _stamp(entries: Sequence[LogEntry], now: dt.datetime) -> list[LogEntry]:
     at = now.isoformat(timespec="seconds")
     return [replace(e, at=at) for e in entries]
@@ -235,7 +246,7 @@ def apply_returns(
             before = fingerprint(path)
             fresh = before is None
             owners = owner_files(path)
-            book, sheet = load_book(None if fresh else path)
+            book, sheet = load_book(None if fresh else path, registry)
             # Only a workbook openpyxl had to remake can lose parts; a patch copies them all.
             dropped = dropped_features(path) if book.rebuilt else []
             result, notices = plan_merge(ctx, registry, sheet, returns, updates, fresh)
@@ -269,6 +280,7 @@ def apply_returns(
                 return _deferred(pending, result, message, entries)
             if fresh:
                 registry.forget_cells()
+            _remember_rows(registry, draft, book, sheet)
             registry.commit_write(result.states, entries, result.gone, figures.digest())
             retire_pending(path, ctx.now)
             return TrackerResult(

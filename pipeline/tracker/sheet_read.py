@@ -7,7 +7,9 @@ same rows whichever reader produced them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from lxml import etree
 
@@ -19,6 +21,8 @@ from pipeline.tracker.sheet_rows import RowStore
 from pipeline.tracker.styles_xml import date_styles
 
 DIGITS = "0123456789"
+# Part of every row digest: a change to how rows are read must not reuse rows read before it.
+READER_VERSION = b"rows-1"
 _C, _V, _F, _IS, _T, _ROW = f"{M}c", f"{M}v", f"{M}f", f"{M}is", f"{M}t", f"{M}row"
 _LETTERS: dict[str, int] = {}
 
@@ -58,6 +62,10 @@ class TrackerSheet:
     next_row: int
     elements: RowStore
     reader: CellReader
+    # Rows read from their cells this time, by digest, for the next read to reuse (None: empty).
+    read_now: dict[bytes, dict[str, str] | None] = field(default_factory=dict)
+    # Every row's digest, by row number.
+    digests: dict[int, bytes] = field(default_factory=dict)
 
 
 class CellReader:
@@ -146,8 +154,14 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def read_sheet(book: Book, part: str) -> TrackerSheet:
-    """Parse the Tracker sheet: columns by header (missing ones placed after the last), then rows."""
+def read_sheet(
+    book: Book, part: str, known: Mapping[bytes, Mapping[str, str] | None] | None = None
+) -> TrackerSheet:
+    """Parse the Tracker sheet: columns by header (missing ones placed after the last), then rows.
+
+    `known` holds rows read before, by digest: a row whose bytes, shared strings, styles and
+    columns are all unchanged is taken from it instead of being read cell by cell.
+    """
     raw = book.read(part)
     root = parse_xml(raw)
     values = CellReader(book)
@@ -173,11 +187,67 @@ def read_sheet(book: Book, part: str) -> TrackerSheet:
             last += 1
             columns[spec.key] = last
             missing.append(spec.key)
-    rows, next_row = _rows(elements, columns, values)
     store = RowStore(raw, root, order)
+    digests = _digests(book, raw, store, columns) if known is not None else {}
+    read_now: dict[bytes, dict[str, str] | None] = {}
+    rows, next_row = _rows(elements, columns, values, digests, known or {}, read_now)
     # The parsed tree is dropped here: only the rows qap touches are parsed again.
     del root, data, elements
-    return TrackerSheet(store.skeleton, columns, tuple(missing), rows, next_row, store, values)
+    return TrackerSheet(
+        store.skeleton, columns, tuple(missing), rows, next_row, store, values, read_now, digests
+    )
+
+
+def _part(book: Book, kind: str) -> bytes:
+    found = book.part_of_type(kind)
+    return book.read(found) if found and book.has(found) else b"-"
+
+
+def _context(book: Book, styles: bytes, columns: dict[str, int]) -> hashlib.blake2b:
+    """What every row's values are read with: shared strings, styles (dates), epoch, columns."""
+    context = hashlib.blake2b(READER_VERSION, digest_size=16)
+    for part in (_part(book, "sharedStrings"), b"\0", styles, b"\0"):
+        context.update(part)
+    context.update(repr((book.date1904, sorted(columns.items()))).encode())
+    return context
+
+
+def _digests(book: Book, raw: bytes, store: RowStore, columns: dict[str, int]) -> dict[int, bytes]:
+    """A digest per row of its bytes and of what its values are read with; none when a
+    formula is shared across rows (a row's value would then depend on another row)."""
+    if b'"shared"' in raw:
+        return {}
+    context = _context(book, _part(book, "styles"), columns)
+    digests: dict[int, bytes] = {}
+    for number, (start, end) in store.spans.items():
+        row = context.copy()
+        row.update(raw[start:end])
+        digests[number] = row.digest()
+    return digests
+
+
+def reads_after_write(
+    sheet: TrackerSheet, book: Book, styles: bytes
+) -> dict[bytes, dict[str, str] | None]:
+    """The rows qap serialised, read back as the next read will read them (same function, the
+    styles as saved), by the digest of the bytes saved: the next run need not read them again."""
+    emitted = sheet.elements.emitted
+    if not sheet.digests or any(b'"shared"' in row for row in emitted.values()):
+        return {}
+    context = _context(book, styles, sheet.columns)
+    digests = {}
+    for number, row in emitted.items():
+        digest = context.copy()
+        digest.update(row)
+        digests[number] = digest.digest()
+    reader = sheet.reader
+    reader.dates, reader.durations = (
+        date_styles(parse_xml(styles)) if styles != b"-" else (frozenset(), frozenset())
+    )
+    elements = {number: sheet.elements.parsed[number] for number in emitted}
+    read_now: dict[bytes, dict[str, str] | None] = {}
+    _rows(elements, sheet.columns, reader, digests, {}, read_now)
+    return read_now
 
 
 def _cells(row: etree._Element | None, values: CellReader) -> dict[int, object]:
@@ -193,7 +263,12 @@ def _cells(row: etree._Element | None, values: CellReader) -> dict[int, object]:
 
 
 def _rows(
-    elements: dict[int, etree._Element], columns: dict[str, int], values: CellReader
+    elements: dict[int, etree._Element],
+    columns: dict[str, int],
+    values: CellReader,
+    digests: Mapping[int, bytes],
+    known: Mapping[bytes, Mapping[str, str] | None],
+    read_now: dict[bytes, dict[str, str] | None],
 ) -> tuple[list[SheetRow], int]:
     """Every non-empty row under the header as canonical values, and the first free row number.
 
@@ -208,6 +283,13 @@ def _rows(
     last = 1
     for number in sorted(elements):
         if number < 2:
+            continue
+        digest = digests.get(number)
+        if digest is not None and digest in known:
+            before = known[digest]
+            if before is not None:
+                rows.append(SheetRow(number, dict(before)))
+                last = number
             continue
         row = dict(blank)
         filled = False
@@ -238,9 +320,13 @@ def _rows(
             if name is not None:
                 row[name] = text
         if not filled:
+            if digest is not None:
+                read_now[digest] = None
             continue
         if row["ref"]:
             row["ref"] = row["ref"].strip()
+        if digest is not None:
+            read_now[digest] = row
         rows.append(SheetRow(number, row))
         last = number
     return rows, last + 1

@@ -44,6 +44,8 @@ class RowStore:
         )
         self.spans = _row_spans(raw, body_start, body_end, prefix.encode(), numbers)
         self.parsed: dict[int, etree._Element] = {}
+        # The bytes each parsed row was last serialised as.
+        self.emitted: dict[int, bytes] = {}
 
     def get(self, number: int) -> etree._Element | None:
         """The <row> element with this number (parsed now if needed), or None."""
@@ -83,7 +85,8 @@ class RowStore:
                 start, end = self.spans[number]
                 body.append(self.raw[start:end])
             else:
-                body.append(self._serialise(row))
+                self.emitted[number] = self._serialise(row)
+                body.append(self.emitted[number])
         body.append(tail)
         return b"".join(body)
 
