@@ -88,6 +88,8 @@ class Registry:
         self._top: dict[str, int] = {}
         # The row states as last read or written, so a write stores only the rows that changed.
         self._rows: dict[str, RowState] | None = None
+        # The log as last read, by limit: a run reads it twice (notices, then the Log sheet).
+        self._log: dict[int, list[LogEntry]] = {}
 
     def refs_for(self, audit_id: str, agency_key: str) -> list[RefRecord]:
         """Every ref issued for one agency's actions in one audit, oldest first."""
@@ -229,6 +231,7 @@ class Registry:
             self.conn.executemany(
                 "UPDATE refs SET gone_noted = 1 WHERE ref = ?", [(ref,) for ref in gone]
             )
+        self._log.clear()
         if self._rows is not None:
             self._rows.update(rows)
 
@@ -280,14 +283,16 @@ class Registry:
 
     def log_entries(self, limit: int = 5000) -> list[LogEntry]:
         """The newest runs first, each run's lines in the order they happened."""
-        rows = self.conn.execute(
-            "SELECT at, ref, col, change, detail, source FROM log ORDER BY at DESC, id LIMIT ?",
-            (limit,),
-        )
-        return [
-            LogEntry(ref, col, change, detail, source, at)
-            for at, ref, col, change, detail, source in rows
-        ]
+        if limit not in self._log:
+            rows = self.conn.execute(
+                "SELECT at, ref, col, change, detail, source FROM log ORDER BY at DESC, id LIMIT ?",
+                (limit,),
+            )
+            self._log[limit] = [
+                LogEntry(ref, col, change, detail, source, at)
+                for at, ref, col, change, detail, source in rows
+            ]
+        return list(self._log[limit])
 
 
 def _dumped(
