@@ -7,11 +7,11 @@ import re
 from pathlib import Path
 
 from pipeline.model import RawReturn
+from pipeline.readers.docx_styles import StyleLevels
 from pipeline.readers.docx_tables import TableData, as_table, body_blocks, table_grid
 from pipeline.readers.docx_xml import (
     TextReader,
     heading_level,
-    heading_levels,
     joined_paragraphs,
     main_part,
 )
@@ -112,7 +112,7 @@ def read_docx_return(source: Path | Package) -> RawReturn:
     queue: list[TableData] = []
     p_index = 0
     with open_package(source) as package:
-        levels = heading_levels(package)
+        levels = StyleLevels(package)
         with package.open(main_part(package)) as stream:
             for block in joined_paragraphs(reader, body_blocks(stream, reader)):
                 if isinstance(block, tuple):

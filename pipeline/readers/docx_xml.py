@@ -7,9 +7,8 @@ content controls and revisions). Legacy check boxes and content-control check bo
 
 from __future__ import annotations
 
-import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from lxml import etree
@@ -58,28 +57,6 @@ def main_part(package: Package) -> str:
         if rel.get("Type") == OFFICE_DOCUMENT:
             return (rel.get("Target") or "").lstrip("/")
     raise KeyError("officeDocument")
-
-
-def heading_levels(package: Package) -> dict[str, int]:
-    """Paragraph style id -> heading level (Title 0, Heading 1 is 1...), from styles.xml."""
-    levels: dict[str, int] = {}
-    name = "word/styles.xml"
-    if name not in package.names:
-        return levels
-    root = etree.fromstring(package.read(name), parser())
-    for style in root.iter(w("style")):
-        style_id = style.get(w("styleId")) or ""
-        name_el = style.find(w("name"))
-        style_name = (name_el.get(VAL) or "") if name_el is not None else ""
-        match = re.match(r"heading\s*(\d)", style_name, re.I) or re.match(r"Heading(\d)", style_id)
-        outline = style.find(f"{w('pPr')}/{w('outlineLvl')}")
-        if style_name.lower() == "title" or style_id == "Title":
-            levels[style_id] = 0
-        elif match:
-            levels[style_id] = int(match.group(1))
-        elif outline is not None and (outline.get(VAL) or "").isdigit():
-            levels[style_id] = int(outline.get(VAL) or 0) + 1
-    return levels
 
 
 class TextReader:
@@ -237,7 +214,7 @@ def joined_paragraphs(reader: TextReader, parent: Iterable[Any]) -> Iterator[Any
         yield carry, last
 
 
-def heading_level(p: etree._Element, levels: dict[str, int]) -> int | None:
+def heading_level(p: etree._Element, levels: Mapping[str, int]) -> int | None:
     """A paragraph's heading level from its style or outline level; None for body text."""
     style = p.find(f"{w('pPr')}/{w('pStyle')}")
     if style is not None and (style.get(VAL) or "") in levels:

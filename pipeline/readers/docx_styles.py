@@ -1,0 +1,171 @@
+"""Heading levels of a Word return's paragraph styles (Title 0, Heading 1 is 1...), from styles.xml.
+
+A styles part is often far larger than the text (python-docx's template writes 350 kB) while a
+return names a handful of styles, so `StyleLevels` parses only the <w:style> elements a
+paragraph asks about, cut from the part's bytes. That is exact only for a part of plain shape:
+UTF-8; no comments, CDATA or processing instructions (so every "<" opens a tag); the
+WordprocessingML namespace named once, as w: on the root; styles not nested; ids without
+entity references or white space. Any other part is parsed whole (the documented fallback,
+which a test shows agrees). One difference is deliberate: damage in a style no paragraph uses
+is not noticed, as Word itself would repair it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from lxml import etree
+
+from pipeline.readers.docx_xml import VAL, W_NS, parser, w
+from pipeline.readers.package import Package
+
+STYLES_PART = "word/styles.xml"
+ATTRIBUTES = rb"""(?:\s+[^\s=<>/"']+\s*=\s*(?:"[^"<]*"|'[^'<]*'))*"""
+STYLE_START = re.compile(rb"<w:style(" + ATTRIBUTES + rb")\s*(/?)>")
+STYLE_OPEN = re.compile(rb"<w:style[\s/>]")
+STYLE_END = re.compile(rb"</w:style\s*>")
+STYLE_ID = re.compile(rb"""\sw:styleId\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+ROOT = re.compile(rb"<([A-Za-z_][\w.-]*:[A-Za-z_][\w.-]*)" + ATTRIBUTES + rb"\s*>")
+W_DECLARED = re.compile(rb"""\sxmlns:w\s*=\s*(["'])""" + re.escape(W_NS.encode()) + rb"\1")
+DECLARATION = re.compile(rb"""^<\?xml[^>]*?\?>""")
+UTF8 = re.compile(rb"""encoding\s*=\s*["']utf-?8["']""", re.I)
+
+
+def style_level(style: Any) -> tuple[str, int] | None:
+    """A <w:style>'s id and heading level, when it is a title, a heading or has an outline level."""
+    style_id = style.get(w("styleId")) or ""
+    name_el = style.find(w("name"))
+    style_name = (name_el.get(VAL) or "") if name_el is not None else ""
+    match = re.match(r"heading\s*(\d)", style_name, re.I) or re.match(r"Heading(\d)", style_id)
+    outline = style.find(f"{w('pPr')}/{w('outlineLvl')}")
+    if style_name.lower() == "title" or style_id == "Title":
+        return style_id, 0
+    if match:
+        return style_id, int(match.group(1))
+    if outline is not None and (outline.get(VAL) or "").isdigit():
+        return style_id, int(outline.get(VAL) or 0) + 1
+    return None
+
+
+def all_levels(data: bytes) -> dict[str, int]:
+    """Every style's heading level, from the whole part (a later definition of an id wins)."""
+    levels: dict[str, int] = {}
+    for style in etree.fromstring(data, parser()).iter(w("style")):
+        found = style_level(style)
+        if found is not None:
+            levels[found[0]] = found[1]
+    return levels
+
+
+class _Cut:
+    """Where each style of a plain-shaped part lies in its bytes, by the raw id."""
+
+    def __init__(self, data: bytes, head: bytes, tail: bytes, spans: dict[bytes, list[slice]]):
+        self.data = data
+        self.head = head
+        self.tail = tail
+        self.spans = spans
+
+    @classmethod
+    def of(cls, data: bytes) -> _Cut | None:
+        """The cut of a part, or None when its shape does not make cutting exact."""
+        body = data.removeprefix(b"\xef\xbb\xbf")
+        declared = DECLARATION.match(body)
+        if declared and b"encoding" in declared.group() and not UTF8.search(declared.group()):
+            return None
+        rest = body[declared.end() if declared else 0 :]
+        if any(marker in rest for marker in (b"<!", b"<?", b"xmlns=")):
+            return None
+        if body.count(W_NS.encode()) != 1 or data.count(b"xmlns:w=") != 1:
+            return None
+        root = ROOT.search(rest)
+        if root is None or rest[: root.start()].strip() or not W_DECLARED.search(root.group()):
+            return None
+        starts = list(STYLE_START.finditer(data))
+        ends = [m.start() for m in STYLE_END.finditer(data)]
+        if len(starts) != len(STYLE_OPEN.findall(data)):
+            return None
+        spans: dict[bytes, list[slice]] = {}
+        position = 0
+        closing = iter(ends)
+        for start in starts:
+            if start.start() < position:
+                return None  # a style inside another
+            if start.group(2):
+                position = start.end()
+            else:
+                end = next(closing, None)
+                if end is None or end < start.end():
+                    return None
+                position = STYLE_END.match(data, end).end()  # type: ignore[union-attr]
+            found = STYLE_ID.search(start.group(1))
+            raw = (found.group(1) or found.group(2) or b"") if found else b""
+            if not raw or re.search(rb"[&\s]", raw):
+                return None
+            spans.setdefault(raw, []).append(slice(start.start(), position))
+        if next(closing, None) is not None:
+            return None
+        return cls(data, root.group(), f"</{root.group(1).decode()}>".encode(), spans)
+
+    def level(self, style_id: str) -> tuple[bool, int | None]:
+        """(True, level) from the styles with this id; (False, None) if one will not parse alone."""
+        level = None
+        for span in self.spans.get(style_id.encode(), []):
+            try:
+                root = etree.fromstring(self.head + self.data[span] + self.tail, parser())
+            except etree.XMLSyntaxError:
+                return False, None
+            found = style_level(root[0])
+            if found is not None:
+                level = found[1]
+        return True, level
+
+
+class StyleLevels(Mapping[str, int]):
+    """Style id -> heading level, read from styles.xml only as far as the ids asked about."""
+
+    def __init__(self, package: Package) -> None:
+        self.package = package
+        self._data: bytes | None = None
+        self._cut: _Cut | None = None
+        self._full: dict[str, int] | None = None
+        self._known: dict[str, int | None] = {}
+
+    def _load(self) -> bytes:
+        if self._data is None:
+            names = self.package.names
+            self._data = self.package.read(STYLES_PART) if STYLES_PART in names else b""
+            self._cut = _Cut.of(self._data) if self._data else None
+        return self._data
+
+    def _everything(self) -> dict[str, int]:
+        if self._full is None:
+            data = self._load()
+            self._full = all_levels(data) if data else {}
+        return self._full
+
+    def _level(self, style_id: str) -> int | None:
+        if style_id not in self._known:
+            data = self._load()
+            exact, level = self._cut.level(style_id) if self._cut and style_id else (False, None)
+            if not exact and data:
+                level = self._everything().get(style_id)
+            self._known[style_id] = level
+        return self._known[style_id]
+
+    def __getitem__(self, style_id: str) -> int:
+        level = self._level(style_id)
+        if level is None:
+            raise KeyError(style_id)
+        return level
+
+    def __contains__(self, style_id: object) -> bool:
+        return isinstance(style_id, str) and self._level(style_id) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._everything())
+
+    def __len__(self) -> int:
+        return len(self._everything())

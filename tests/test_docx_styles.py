@@ -1,0 +1,131 @@
+"""Heading levels from styles.xml: cutting out the styles asked about agrees with parsing it whole."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+
+from pipeline.readers.docx_styles import StyleLevels, _Cut, all_levels
+from pipeline.readers.package import open_package
+from tests.corpus import built_corpus
+from tests.hostile import rewrite_zip
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def _styles(path: Path) -> bytes:
+    with zipfile.ZipFile(path) as package:
+        return package.read("word/styles.xml")
+
+
+def _word_document(path: Path) -> Path:
+    document = docx.Document()
+    document.add_paragraph("A return", style="Title")
+    document.add_paragraph("Case 1", style="Heading 2")
+    document.save(str(path))
+    return path
+
+
+def _asked(data: bytes) -> list[str]:
+    """Every id a paragraph could name: each style's own, plus some no style has."""
+    from lxml import etree
+
+    root = etree.fromstring(data)
+    ids = [s.get(f"{{{W_NS}}}styleId") or "" for s in root.iter(f"{{{W_NS}}}style")]
+    return [*ids, "", "NoSuchStyle", "heading1"]
+
+
+def _agree(data: bytes, tmp_path: Path, name: str) -> StyleLevels:
+    path = rewrite_zip(_word_document(tmp_path / "base.docx"), tmp_path / name)
+    path = rewrite_zip(path, tmp_path / f"styled-{name}", {"word/styles.xml": data})
+    whole = all_levels(data)
+    with open_package(path) as package:
+        levels = StyleLevels(package)
+        for style_id in _asked(data):
+            assert (style_id in levels, levels.get(style_id)) == (
+                style_id in whole,
+                whole.get(style_id),
+            ), style_id
+        assert dict(levels) == whole
+    return levels
+
+
+def test_every_corpus_return_reads_the_same_levels_either_way(tmp_path: Path) -> None:
+    word = [case.path for case in built_corpus().values() if case.path.suffix == ".docx"]
+    assert len(word) >= 5
+    cut = 0
+    for number, path in enumerate(word):
+        data = _styles(path)
+        cut += _Cut.of(data) is not None
+        _agree(data, tmp_path, f"corpus-{number}.docx")
+    assert cut >= 1  # the cut is really taken, not only the fallback
+
+
+CUT, WHOLE = True, False
+
+
+@pytest.mark.parametrize(
+    ("label", "change", "cut"),
+    [
+        ("a comment", lambda x: x.replace(b"<w:style ", b"<!-- <w:style> --><w:style ", 1), WHOLE),
+        (
+            "a styleId with an entity",
+            lambda x: x.replace(b'w:styleId="Title"', b'w:styleId="&#84;itle"'),
+            WHOLE,
+        ),
+        (
+            "a style inside a style",
+            lambda x: x.replace(b"</w:style>", b"", 1).replace(
+                b"</w:style>", b"</w:style></w:style>", 1
+            ),
+            WHOLE,
+        ),
+        (
+            "w bound again below the root",
+            lambda x: x.replace(b"<w:style ", b'<w:style xmlns:w="urn:other" ', 1),
+            WHOLE,
+        ),
+        (
+            "another prefix for Word's namespace",
+            lambda x: x.replace(
+                b"<w:latentStyles",
+                f'<x:style xmlns:x="{W_NS}" x:styleId="Heading3"><x:name x:val="Title"/></x:style><w:latentStyles'.encode(),
+                1,
+            ),
+            WHOLE,
+        ),
+        (
+            "a second definition of Title",
+            lambda x: x.replace(
+                b"</w:styles>",
+                b'<w:style w:type="paragraph" w:styleId="Title"><w:name w:val="Body"/></w:style></w:styles>',
+            ),
+            CUT,
+        ),
+        (
+            "single quotes and a > in a value",
+            lambda x: x.replace(b'w:styleId="Title"', b"w:styleId='Title' w:x='a>b'"),
+            CUT,
+        ),
+    ],
+)
+def test_unusual_parts_agree_by_falling_back_or_by_cutting_right(
+    tmp_path: Path, label: str, change: object, cut: bool
+) -> None:
+    base = _styles(_word_document(tmp_path / "plain.docx"))
+    assert _Cut.of(base) is not None
+    changed = change(base)  # type: ignore[operator]
+    assert changed != base, label
+    assert (_Cut.of(changed) is not None) == cut
+    _agree(changed, tmp_path, "changed.docx")
+
+
+def test_only_the_styles_asked_about_are_parsed(tmp_path: Path) -> None:
+    path = _word_document(tmp_path / "plain.docx")
+    with open_package(path) as package:
+        levels = StyleLevels(package)
+        assert (levels["Title"], levels["Heading2"], "Normal" in levels) == (0, 2, False)
+        assert levels._full is None  # the whole part was never parsed
