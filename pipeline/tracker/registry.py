@@ -235,11 +235,10 @@ class Registry:
         if self._rows is not None:
             self._rows.update(rows)
 
-    def row_reads(self) -> dict[bytes, dict[str, str] | None]:
-        """Tracker rows as last read, by the digest of what they were read from."""
-        loads = json.loads
-        rows = self.conn.execute("SELECT digest, vals FROM row_reads")
-        return {digest: None if vals is None else loads(vals) for digest, vals in rows}
+    def row_reads(self) -> dict[bytes, str | None]:
+        """Tracker rows as last read (JSON, decoded only when used), by the digest of what they
+        were read from."""
+        return dict(self.conn.execute("SELECT digest, vals FROM row_reads").fetchall())
 
     def keep_row_reads(
         self,

@@ -8,6 +8,7 @@ same rows whichever reader produced them.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -155,11 +156,11 @@ def _blank(value: object) -> bool:
 
 
 def read_sheet(
-    book: Book, part: str, known: Mapping[bytes, Mapping[str, str] | None] | None = None
+    book: Book, part: str, known: Mapping[bytes, str | None] | None = None
 ) -> TrackerSheet:
     """Parse the Tracker sheet: columns by header (missing ones placed after the last), then rows.
 
-    `known` holds rows read before, by digest: a row whose bytes, shared strings, styles and
+    `known` holds rows read before (as JSON), by digest: a row whose bytes, shared strings, styles and
     columns are all unchanged is taken from it instead of being read cell by cell.
     """
     raw = book.read(part)
@@ -267,7 +268,7 @@ def _rows(
     columns: dict[str, int],
     values: CellReader,
     digests: Mapping[int, bytes],
-    known: Mapping[bytes, Mapping[str, str] | None],
+    known: Mapping[bytes, str | None],
     read_now: dict[bytes, dict[str, str] | None],
 ) -> tuple[list[SheetRow], int]:
     """Every non-empty row under the header as canonical values, and the first free row number.
@@ -288,7 +289,7 @@ def _rows(
         if digest is not None and digest in known:
             before = known[digest]
             if before is not None:
-                rows.append(SheetRow(number, dict(before)))
+                rows.append(SheetRow(number, json.loads(before)))
                 last = number
             continue
         row = dict(blank)
