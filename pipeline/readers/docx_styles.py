@@ -24,11 +24,14 @@ from pipeline.readers.package import Package
 STYLES_PART = "word/styles.xml"
 ATTRIBUTES = rb"""(?:\s+[^\s=<>/"']+\s*=\s*(?:"[^"<]*"|'[^'<]*'))*"""
 STYLE_START = re.compile(rb"<w:style(" + ATTRIBUTES + rb")\s*(/?)>")
-STYLE_OPEN = re.compile(rb"<w:style[\s/>]")
-STYLE_END = re.compile(rb"</w:style\s*>")
+# Every style start or end tag, in one pass.
+STYLE_TAG = re.compile(rb"<(/)?w:style(?:\s*>|[\s/>])")
 STYLE_ID = re.compile(rb"""\sw:styleId\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 ROOT = re.compile(rb"<([A-Za-z_][\w.-]*:[A-Za-z_][\w.-]*)" + ATTRIBUTES + rb"\s*>")
 W_DECLARED = re.compile(rb"""\sxmlns:w\s*=\s*(["'])""" + re.escape(W_NS.encode()) + rb"\1")
+SPACE = re.compile(rb"\s*")
+# An id with an entity reference or white space reads differently once parsed.
+UNPLAIN = re.compile(rb"[&\s]")
 DECLARATION = re.compile(rb"""^<\?xml[^>]*?\?>""")
 UTF8 = re.compile(rb"""encoding\s*=\s*["']utf-?8["']""", re.I)
 
@@ -59,6 +62,16 @@ def all_levels(data: bytes) -> dict[str, int]:
     return levels
 
 
+def _after_lt(data: bytes, char: bytes, start: int) -> bool:
+    """Whether `char` follows a "<" anywhere from `start`."""
+    at = data.find(char, start)
+    while at >= 0:
+        if data[at - 1 : at] == b"<":
+            return True
+        at = data.find(char, at + 1)
+    return False
+
+
 class _Cut:
     """Where each style of a plain-shaped part lies in its bytes, by the raw id."""
 
@@ -75,37 +88,44 @@ class _Cut:
         declared = DECLARATION.match(body)
         if declared and b"encoding" in declared.group() and not UTF8.search(declared.group()):
             return None
-        rest = body[declared.end() if declared else 0 :]
-        if any(marker in rest for marker in (b"<!", b"<?", b"xmlns=")):
+        skip = len(data) - len(body) + (declared.end() if declared else 0)
+        # "!" and "?" are rare bytes, so these find any comment, CDATA or instruction fast.
+        if _after_lt(data, b"!", skip) or _after_lt(data, b"?", skip):
             return None
-        if body.count(W_NS.encode()) != 1 or data.count(b"xmlns:w=") != 1:
+        root = ROOT.match(data, SPACE.match(data, skip).end())  # type: ignore[union-attr]
+        if root is None or not W_DECLARED.search(root.group()):
             return None
-        root = ROOT.search(rest)
-        if root is None or rest[: root.start()].strip() or not W_DECLARED.search(root.group()):
+        # Every namespace declared on the root alone: w means Word's namespace everywhere.
+        names = root.group()
+        if data.count(b"xmlns") != names.count(b"xmlns") or re.search(rb"\sxmlns\s*=", names):
             return None
-        starts = list(STYLE_START.finditer(data))
-        ends = [m.start() for m in STYLE_END.finditer(data)]
-        if len(starts) != len(STYLE_OPEN.findall(data)):
+        if names.count(W_NS.encode()) != 1:
             return None
+        return cls._spans(data, root)
+
+    @classmethod
+    def _spans(cls, data: bytes, root: re.Match[bytes]) -> _Cut | None:
         spans: dict[bytes, list[slice]] = {}
-        position = 0
-        closing = iter(ends)
-        for start in starts:
-            if start.start() < position:
-                return None  # a style inside another
-            if start.group(2):
-                position = start.end()
-            else:
-                end = next(closing, None)
-                if end is None or end < start.end():
+        open_at, open_id = -1, b""
+        for tag in STYLE_TAG.finditer(data, root.end()):
+            if tag.group(1):  # </w:style>
+                if open_at < 0:
                     return None
-                position = STYLE_END.match(data, end).end()  # type: ignore[union-attr]
+                spans.setdefault(open_id, []).append(slice(open_at, tag.end()))
+                open_at = -1
+                continue
+            start = STYLE_START.match(data, tag.start())
+            if open_at >= 0 or start is None:
+                return None  # a style inside another, or a start tag not read whole
             found = STYLE_ID.search(start.group(1))
             raw = (found.group(1) or found.group(2) or b"") if found else b""
-            if not raw or re.search(rb"[&\s]", raw):
+            if not raw or UNPLAIN.search(raw):
                 return None
-            spans.setdefault(raw, []).append(slice(start.start(), position))
-        if next(closing, None) is not None:
+            if start.group(2):
+                spans.setdefault(raw, []).append(slice(tag.start(), start.end()))
+            else:
+                open_at, open_id = tag.start(), raw
+        if open_at >= 0:
             return None
         return cls(data, root.group(), f"</{root.group(1).decode()}>".encode(), spans)
 
