@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,19 +92,28 @@ class Workspace:
     def secret_key(self) -> bytes:
         """The workspace's signing key for forms, created on first use; it never leaves .qap/."""
         path = self.private / "secret.key"
-        if not path.exists():
-            self.ensure_private_dirs()
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_hex(32))
-        return bytes.fromhex(path.read_text().strip())
+        return bytes.fromhex(self._created_once(path, secrets.token_hex(32)))
 
     def workspace_id(self) -> str:
         """A short random id naming this workspace inside the forms it issues."""
-        path = self.private / "workspace-id"
+        return self._created_once(self.private / "workspace-id", secrets.token_hex(6))
+
+    def _created_once(self, path: Path, value: str) -> str:
+        """The file's text; if it does not exist yet, create it holding `value`, owner-only.
+
+        Two processes may start at once (a watcher and a `qap run`): the file appears whole in
+        one step (a hard link of a finished temporary file), and whoever loses keeps the winner's.
+        """
         if not path.exists():
             self.ensure_private_dirs()
-            path.write_text(secrets.token_hex(6))
+            fd, temp = tempfile.mkstemp(dir=self.private, prefix=f".{path.name}-")
+            try:
+                with os.fdopen(fd, "w") as fh:
+                    fh.write(value)
+                with contextlib.suppress(FileExistsError):
+                    os.link(temp, path)
+            finally:
+                os.unlink(temp)
         return path.read_text().strip()
 
 

@@ -51,3 +51,24 @@ def test_find_workspace_prefers_option_then_env(
     with pytest.raises(WorkspaceError, match=r"qap init DIR"):
         find_workspace(None)
     assert os.getcwd() == str(tmp_path)
+
+
+def test_key_and_id_created_once_under_a_race(workspace: Workspace) -> None:
+    # A watcher and a `qap run` starting together must agree on one key and one id.
+    import threading
+
+    keys: list[bytes] = []
+    ids: list[str] = []
+
+    def start() -> None:
+        keys.append(workspace.secret_key())
+        ids.append(workspace.workspace_id())
+
+    threads = [threading.Thread(target=start) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(keys)) == 1 and len(keys[0]) == 32
+    assert len(set(ids)) == 1
+    assert not [p for p in workspace.private.iterdir() if p.name.startswith(".")]
