@@ -1,0 +1,269 @@
+"""Worksheet cells straight from a workbook's XML: the one cell reader both Excel readers share.
+
+Reading the XML directly (not openpyxl) sees every row whatever <dimension> claims, keeps
+formulas as their text (never evaluated), reads shared and inline strings alike (LibreOffice
+writes one, openpyxl the other), and knows a cell's number format, so real Excel dates become
+ISO dates and whole numbers lose their '.0'.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+import re
+from typing import NamedTuple
+
+from lxml import etree
+
+from pipeline.errors import ReturnRejected
+from pipeline.readers.docx_xml import main_part, parser
+from pipeline.readers.package import Package
+
+S_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+# Built-in number formats that show dates (ECMA-376 18.8.30).
+DATE_FORMATS = set(range(14, 23)) | set(range(45, 48)) | set(range(27, 37)) | set(range(50, 59))
+ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+CELL_REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
+# Far beyond any return; stops a crafted sheet with a cell at XFD1048576 building a huge grid.
+MAX_COLUMNS = 200
+# Far beyond any return too; bounds the memory of the grids built from a sheet.
+MAX_CELLS = 200_000
+
+# What a cell held besides its text, for the readers' notes.
+FORMULA = "formula"  # a formula whose text was kept
+CACHED = "cached"  # a formula without text (a shared formula's follower): its value was kept
+ERROR = "error"  # an error value such as #N/A
+
+
+def s(tag: str) -> str:
+    """A tag in the spreadsheetml namespace."""
+    return f"{{{S_NS}}}{tag}"
+
+
+def column_index(letters: str) -> int:
+    """A column's letters as a 0-based index: A -> 0, AA -> 26."""
+    number = 0
+    for char in letters:
+        number = number * 26 + ord(char) - 64
+    return number - 1
+
+
+def column_letters(col: int) -> str:
+    """A 0-based column index as its letters: 0 -> A, 26 -> AA."""
+    out = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def _unescape(text: str) -> str:
+    """OOXML's _xHHHH_ escapes back to characters (normalise flags any XML forbids)."""
+    return ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
+def _rich_text(element: etree._Element) -> str:
+    """Text of a shared or inline string: plain <t> or runs, without phonetic guides."""
+    parts = [t.text or "" for t in element.iter(s("t")) if t.getparent().tag != s("rPh")]
+    return _unescape("".join(parts))
+
+
+def _date_format(code: str) -> bool:
+    cleaned = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", code).lower()
+    return bool(re.search(r"[dy]", cleaned) or re.search(r"m.*[dy]|[dy].*m", cleaned))
+
+
+class Book:
+    """The workbook parts a sheet needs: shared strings, date styles, 1904 flag, sheet paths."""
+
+    def __init__(self, package: Package) -> None:
+        self.package = package
+        self.names = package.names
+        self.main = main_part(package)
+        workbook = etree.fromstring(package.read(self.main), parser())
+        props = workbook.find(s("workbookPr"))
+        self.epoch = (
+            dt.datetime(1904, 1, 1)
+            if props is not None and props.get("date1904") in ("1", "true")
+            else dt.datetime(1899, 12, 30)
+        )
+        targets = self._targets()
+        # (title, part name, hidden) in the workbook's order.
+        self.sheets: list[tuple[str, str, bool]] = []
+        for sheet in workbook.iter(s("sheet")):
+            target = targets.get(sheet.get(f"{{{R_NS}}}id") or "")
+            hidden = sheet.get("state") in ("hidden", "veryHidden")
+            if target and target in self.names:
+                self.sheets.append((sheet.get("name") or "", target, hidden))
+        self.strings = self._strings(targets)
+        self.date_styles = self._date_styles(targets)
+
+    def _part(self, target: str) -> str:
+        base = posixpath.dirname(self.main)
+        path = target.lstrip("/") if target.startswith("/") else posixpath.join(base, target)
+        return posixpath.normpath(path)
+
+    def _targets(self) -> dict[str, str]:
+        rels = posixpath.join(
+            posixpath.dirname(self.main), "_rels", posixpath.basename(self.main) + ".rels"
+        )
+        out: dict[str, str] = {}
+        if rels in self.names:
+            root = etree.fromstring(self.package.read(rels), parser())
+            for rel in root.iter(f"{{{PKG_NS}}}Relationship"):
+                kind = (rel.get("Type") or "").rsplit("/", 1)[-1]
+                out[rel.get("Id") or ""] = self._part(rel.get("Target") or "")
+                out.setdefault(f"type:{kind}", out[rel.get("Id") or ""])
+        return out
+
+    def _strings(self, targets: dict[str, str]) -> list[str]:
+        name = targets.get("type:sharedStrings")
+        if not name or name not in self.names:
+            return []
+        with self.package.open(name) as fh:
+            strings = []
+            for _, element in etree.iterparse(fh, tag=s("si"), resolve_entities=False):
+                strings.append(_rich_text(element))
+                element.clear()
+            return strings
+
+    def _date_styles(self, targets: dict[str, str]) -> set[int]:
+        """Indexes of the cell styles whose number format shows a date."""
+        name = targets.get("type:styles")
+        if not name or name not in self.names:
+            return set()
+        root = etree.fromstring(self.package.read(name), parser())
+        codes = {
+            int(f.get("numFmtId") or 0): f.get("formatCode") or "" for f in root.iter(s("numFmt"))
+        }
+        dates: set[int] = set()
+        xfs = root.find(s("cellXfs"))
+        for index, xf in enumerate(xfs if xfs is not None else ()):
+            fmt = int(xf.get("numFmtId") or 0)
+            if fmt in DATE_FORMATS or (fmt in codes and _date_format(codes[fmt])):
+                dates.add(index)
+        return dates
+
+    def sheet_part(self, title: str) -> str | None:
+        """The part holding the sheet of this title, or None when the workbook has none."""
+        return next((name for t, name, _ in self.sheets if t == title), None)
+
+
+def _number_text(raw: str) -> str:
+    """A stored number as a person typed it: 3.0 -> "3", 1.1 -> "1.1", 1.1000000000000001 -> "1.1"."""
+    try:
+        value = float(raw)
+    except ValueError:
+        return raw
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.10g}"
+
+
+class Value(NamedTuple):
+    """One cell as read: its text as shown, what else it held (FORMULA/CACHED/ERROR or ""), its ref."""
+
+    text: str
+    flag: str
+    ref: str
+
+
+def cell_value(book: Book, element: etree._Element) -> Value:
+    """A <c> element as text: strings resolved, dates as ISO, formulas as their text."""
+    ref = element.get("r") or ""
+    kind = element.get("t") or "n"
+    formula = element.find(s("f"))
+    value = element.find(s("v"))
+    raw = value.text or "" if value is not None else ""
+    if formula is not None and formula.text:
+        return Value("=" + formula.text, FORMULA, ref)
+    flag = CACHED if formula is not None else ""
+    if kind == "s":
+        index = int(raw) if raw.isdigit() else -1
+        text = book.strings[index] if 0 <= index < len(book.strings) else ""
+    elif kind == "inlineStr":
+        inline = element.find(s("is"))
+        text = _rich_text(inline) if inline is not None else ""
+    elif kind == "str":
+        text = _unescape(raw)
+    elif kind == "b":
+        text = "TRUE" if raw in ("1", "true") else "FALSE"
+    elif kind == "e":
+        text, flag = raw, ERROR
+    elif kind == "d":
+        text = raw[:10]
+    else:
+        text = _number(book, raw, int(element.get("s") or 0))
+    return Value(text, flag, ref)
+
+
+def _number(book: Book, raw: str, style: int) -> str:
+    if not raw:
+        return ""
+    if style in book.date_styles:
+        try:
+            moment = book.epoch + dt.timedelta(days=float(raw))
+        except (ValueError, OverflowError):
+            return raw
+        return moment.date().isoformat()
+    return _number_text(raw)
+
+
+Rows = dict[int, dict[int, Value]]
+Merge = tuple[int, int, int, int]
+
+
+def read_sheet(book: Book, name: str, title: str) -> tuple[Rows, list[Merge]]:
+    """Every row of a sheet part, however many its <dimension> claims, and its merged ranges.
+
+    Rows map row number -> 0-based column -> Value, in document order; a cell is kept when it
+    shows text or held a formula or an error.
+    """
+    rows: Rows = {}
+    merges: list[Merge] = []
+    count = 0
+    with book.package.open(name) as fh:
+        for _, element in etree.iterparse(fh, resolve_entities=False):
+            if element.tag == s("row"):
+                number = int(element.get("r") or (max(rows, default=0) + 1))
+                cells = _row_cells(book, element)
+                if cells:
+                    rows[number] = cells
+                    count += sum(1 for v in cells.values() if v.text)
+                element.clear()
+                if count > MAX_CELLS:
+                    raise ReturnRejected(
+                        f"The sheet {title!r} has more than {MAX_CELLS:,} filled cells, "
+                        "far more than any return.",
+                        "Ask the agency to send the audit return on its own.",
+                    )
+            elif element.tag == s("mergeCell"):
+                merges.append(cell_range(element.get("ref") or ""))
+    return rows, merges
+
+
+def _row_cells(book: Book, element: etree._Element) -> dict[int, Value]:
+    cells: dict[int, Value] = {}
+    next_col = 0
+    for c in element.iter(s("c")):
+        match = CELL_REF.match(c.get("r") or "")
+        col = column_index(match.group(1)) if match else next_col
+        next_col = col + 1
+        if col >= MAX_COLUMNS:
+            continue
+        value = cell_value(book, c)
+        if value.text or value.flag:
+            cells[col] = value
+    return cells
+
+
+def cell_range(ref: str) -> Merge:
+    """A range such as B2:D4 as (top, left, bottom, right), rows 1-based and columns 0-based."""
+    first, _, last = ref.partition(":")
+    a, b = CELL_REF.match(first), CELL_REF.match(last or first)
+    if not a or not b:
+        return (0, 0, -1, -1)
+    return int(a.group(2)), column_index(a.group(1)), int(b.group(2)), column_index(b.group(1))
