@@ -24,7 +24,8 @@ from pipeline.model import (
     RawReturn,
     ReturnIssue,
 )
-from pipeline.validate import LARGE_ANSWER, check_answer, is_blank, parse_date, sanitise
+from pipeline.text import REPLACEMENT, xml_safe
+from pipeline.validate import LARGE_ANSWER, check_answer, is_blank, parse_date
 
 log = logging.getLogger(__name__)
 
@@ -268,11 +269,11 @@ def _clean(
     text: str, collector: _Collector, what: str, qid: str | None = None, case: str | None = None
 ) -> str:
     """Text with forbidden characters replaced (an issue says so); very long text flagged."""
-    cleaned, changed = sanitise(text)
-    if changed:
+    cleaned, replaced = xml_safe(text)
+    if replaced:
         collector.issue(
             "altered",
-            f"The {what} contained characters documents cannot hold; they were replaced with \ufffd.",
+            f"The {what} contained characters documents cannot hold; they were replaced with {REPLACEMENT}.",
             qid,
             case,
         )

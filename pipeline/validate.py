@@ -1,4 +1,4 @@
-"""One answer against its question: options, UK dates, Excel dates and numbers, and unsafe text."""
+"""One answer against its question: options, UK dates, Excel dates and numbers."""
 
 from __future__ import annotations
 
@@ -9,11 +9,8 @@ from dataclasses import dataclass
 
 from pipeline.definitions import Question
 
-# Characters XML 1.0 cannot hold (and lone surrogates): they would break the report and tracker.
 SPACES = re.compile(r"\s+")
 DASH = re.compile(r"\s*[-–—]\s*")
-FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-REPLACEMENT = "\ufffd"
 # An answer this long is kept whole, but flagged for a person to look at.
 LARGE_ANSWER = 100_000
 PLACEHOLDERS = {
@@ -79,12 +76,6 @@ class Checked:
 
     value: str | None
     problem: str = ""
-
-
-def sanitise(text: str) -> tuple[str, bool]:
-    """Text with XML-forbidden characters replaced by U+FFFD, and whether any were."""
-    cleaned, count = FORBIDDEN.subn(REPLACEMENT, text)
-    return cleaned, count > 0
 
 
 def is_blank(text: str) -> bool:

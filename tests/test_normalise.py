@@ -19,7 +19,7 @@ from pipeline.normalise import (
     similar_above,
     similarity,
 )
-from pipeline.validate import match_option, parse_date, parse_number, sanitise
+from pipeline.validate import match_option, parse_date, parse_number
 from pipeline.workspace import SAMPLE_ROOT, Workspace
 
 
@@ -181,11 +181,6 @@ def test_identification_flags_become_signature_issues() -> None:
     ident = Identification(TP26.id, "housing", "labels", "invalid", flags=("Signature failed.",))
     result = normalise_return(raw_return(), TP26, ident)
     assert ("signature", "Signature failed.") in [(i.kind, i.message) for i in result.issues]
-
-
-def test_sanitise_replaces_every_forbidden_character() -> None:
-    assert sanitise("a\x00b\x0bc\ufffed\ud800") == ("a\ufffdb\ufffdc\ufffdd\ufffd", True)
-    assert sanitise("tab\tand\nnew line") == ("tab\tand\nnew line", False)
 
 
 def test_placeholder_text_counts_as_missing(tmp_path: Path) -> None:
