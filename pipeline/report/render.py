@@ -15,6 +15,7 @@ from pipeline.errors import TemplateError
 from pipeline.report.charts import ChartSpec, chart_png
 from pipeline.report.context import CONTENTS_MARKER
 from pipeline.report.text import clean_text
+from pipeline.text import XML_ILLEGAL_CHARS
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ _CLOSERS = {"{{": "}}", "{%": "%}", "{#": "#}"}
 _UNDEFINED = (re.compile(r"has no attribute '([^']+)'"), re.compile(r"'([^']+)' is undefined"))
 # A character _finalize changes: line endings and XML-illegal ones (clean_text), what escape()
 # escapes, and braces.
-_NEEDS_CHANGE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\r\ufffe\uffff\ud800-\udfff&<>\"'{}]")
+_NEEDS_CHANGE = re.compile(f"[{XML_ILLEGAL_CHARS}\r&<>\"'{{}}]")
 
 
 def _finalize(value: Any) -> Any:

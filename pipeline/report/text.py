@@ -6,17 +6,14 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-REPLACEMENT = "\ufffd"
-# XML 1.0 cannot hold these (C0 controls other than tab and line breaks, U+FFFE/U+FFFF and
-# lone surrogates); lxml and python-docx would refuse or silently strip them.
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+from pipeline.text import xml_safe
+
 _LOCAL_ZONE = "Europe/London"
 
 
 def clean_text(text: str) -> tuple[str, int]:
     """The text with line endings as \\n and characters Word cannot hold replaced by U+FFFD, and how many."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _ILLEGAL.subn(REPLACEMENT, text)
+    return xml_safe(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def paragraphs(text: str) -> list[str]:
