@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
+
+from pipeline.text import REPLACEMENT, XML_ILLEGAL, xml_safe
 
 # Excel's cell limit; openpyxl truncates longer strings without a word, so qap does it visibly.
 MAX_CELL_CHARS = 32_767
 TRUNCATION_MARK = " [… cut short here: the full text is in the return and the draft report]"
-REPLACEMENT = "\ufffd"
-# XML 1.0 forbids these; openpyxl raises on some at assignment and on U+FFFE only mid-save.
-ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 # Text starting with one of these becomes a formula (or DDE call) when someone edits the cell.
 RISKY_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
 ERROR_LITERALS = frozenset(
@@ -56,12 +54,12 @@ def iso_date(text: str) -> str:
 
 def clean_text(text: str) -> tuple[str, tuple[str, ...]]:
     """Text Excel can store, and notes (never the text itself) saying what had to change."""
-    if len(text) <= MAX_CELL_CHARS and ILLEGAL.search(text) is None:
+    # openpyxl raises on some XML-illegal characters at assignment and on U+FFFE only mid-save.
+    if len(text) <= MAX_CELL_CHARS and XML_ILLEGAL.search(text) is None:
         return text, ()
     notes: list[str] = []
-    count = len(ILLEGAL.findall(text))
+    text, count = xml_safe(text)
     if count:
-        text = ILLEGAL.sub(REPLACEMENT, text)
         notes.append(f"{count} character(s) Excel cannot store were replaced with {REPLACEMENT}")
     if len(text) > MAX_CELL_CHARS:
         keep = MAX_CELL_CHARS - len(TRUNCATION_MARK)
