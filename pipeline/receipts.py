@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 import textwrap
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from pipeline.definitions import AuditDefinition, Catalogue
 from pipeline.errors import UnknownAuditError
 from pipeline.model import UPDATE_FORM, Answer, AuditReturn, StoredReturn
 from pipeline.store import write_note
+from pipeline.text import xml_safe
 from pipeline.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -32,10 +32,6 @@ _METHODS = {
     "file name": "from the file name",
     "form (signature failed)": "from the form's details (its signature did not match)",
 }
-
-
-# Characters a text file cannot hold (lone surrogates) or that editors show as garbage.
-_UNWRITABLE = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def receipt_path(workspace: Workspace, stored: StoredReturn) -> Path:
@@ -199,8 +195,9 @@ def render_receipt(
         f"send the whole form again{contact}; the new return will replace this one.",
         "",
     )
-    # Replaced visibly, never dropped: the ledger keeps the answer exactly as read.
-    return _UNWRITABLE.sub("\ufffd", "\n".join(lines) + "\n")
+    # A text file cannot hold lone surrogates and editors show the other XML-illegal characters
+    # as garbage. Replaced visibly, never dropped: the ledger keeps the answer exactly as read.
+    return xml_safe("\n".join(lines) + "\n")[0]
 
 
 def write_receipt(
