@@ -109,6 +109,14 @@ class Answer:
     raw: str
 
 
+def _value_of(answers: tuple[Answer, ...], qid: str) -> str | None:
+    """The normalised value of the first answer to one question, or None."""
+    for answer in answers:
+        if answer.qid == qid:
+            return answer.value
+    return None
+
+
 @dataclass(frozen=True)
 class CaseReturn:
     """One case's answers in a return."""
@@ -119,10 +127,7 @@ class CaseReturn:
 
     def value(self, qid: str) -> str | None:
         """The normalised answer to one question for this case, or None."""
-        for answer in self.answers:
-            if answer.qid == qid:
-                return answer.value
-        return None
+        return _value_of(self.answers, qid)
 
 
 @dataclass(frozen=True)
@@ -166,10 +171,7 @@ class AuditReturn:
 
     def value(self, qid: str) -> str | None:
         """The normalised per-agency answer to one question, or None."""
-        for answer in self.answers:
-            if answer.qid == qid:
-                return answer.value
-        return None
+        return _value_of(self.answers, qid)
 
 
 @dataclass(frozen=True)
