@@ -18,7 +18,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.temps import new_temp
+from pipeline.temps import fsync_dir, new_temp
 from pipeline.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -62,14 +62,6 @@ def _private_dir(path: Path) -> None:
         log.warning("could not restrict permissions of %s", path)
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def claim(workspace: Workspace, source: Path, now: dt.datetime) -> Claimed | None:
     """Move `source` into its own processing folder; None if another process took it first."""
     token = new_token(now)
@@ -89,8 +81,8 @@ def claim(workspace: Workspace, source: Path, now: dt.datetime) -> Claimed | Non
         claimed = claim_copy(workspace, source, now)
         source.unlink(missing_ok=True)
         return claimed
-    _fsync_dir(folder)
-    _fsync_dir(source.parent)
+    fsync_dir(folder)
+    fsync_dir(source.parent)
     try:
         os.chmod(target, 0o600)
     except OSError:
@@ -119,7 +111,7 @@ def claim_copy(
         os.fsync(out.fileno())
     target = folder / name
     os.replace(partial, target)
-    _fsync_dir(folder)
+    fsync_dir(folder)
     return Claimed(token, target, printable(name), now)
 
 
@@ -225,7 +217,7 @@ def place(workspace: Workspace, claimed: Claimed, stored_path: str) -> Path:
             os.chmod(dest, 0o600)
         except OSError:
             log.warning("could not restrict permissions of %s", stored_path)
-        _fsync_dir(dest.parent)
+        fsync_dir(dest.parent)
         claimed.path.unlink(missing_ok=True)
     try:
         claimed.path.parent.rmdir()

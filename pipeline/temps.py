@@ -39,6 +39,15 @@ def new_temp(folder: Path, suffix: str = ".tmp") -> Path:
         return path
 
 
+def fsync_dir(folder: Path) -> None:
+    """Flush a folder's entries to disk, so a rename or new file in it survives a power cut."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def is_temp(name: str) -> bool:
     """Whether a file name is one of qap's temp files."""
     return name.startswith(PREFIX)

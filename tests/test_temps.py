@@ -8,8 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from pipeline.report.versions import publish_new
-from pipeline.temps import PREFIX, is_temp, new_temp, sweep_temporaries
+from pipeline.temps import PREFIX, fsync_dir, is_temp, new_temp, sweep_temporaries
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,3 +65,10 @@ def test_a_published_draft_is_never_empty_and_never_overwritten(tmp_path: Path) 
     assert not publish_new(target, b"draft two")
     assert target.read_bytes() == b"draft one"
     assert [p.name for p in tmp_path.iterdir()] == ["a-draft-v1.docx"]
+
+
+def test_fsync_dir_syncs_a_folder_and_reports_a_missing_one(tmp_path: Path) -> None:
+    fsync_dir(tmp_path)
+    # store relies on the error: a claim whose folder cannot be synced must not look durable.
+    with pytest.raises(FileNotFoundError):
+        fsync_dir(tmp_path / "gone")

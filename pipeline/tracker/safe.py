@@ -10,7 +10,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from pipeline.temps import new_temp
+from pipeline.temps import fsync_dir, new_temp
 from pipeline.tracker.package import Fingerprint, fingerprint, owner_files
 
 log = logging.getLogger(__name__)
@@ -37,12 +37,9 @@ def backups_dir(path: Path) -> Path:
 
 
 def _fsync_dir(folder: Path) -> None:
+    # Best effort: the rename has happened whether or not this folder can be synced.
     with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        fsync_dir(folder)
 
 
 def save_to_temp(folder: Path, save: Callable[[Path], None], check: Callable[[Path], None]) -> Path:
