@@ -42,6 +42,12 @@ def s(tag: str) -> str:
     return f"{{{S_NS}}}{tag}"
 
 
+# Built once: a sheet's reading looks these up for every cell.
+ROW, CELL, MERGE, FORMULA_TAG, VALUE, INLINE, TEXT, PHONETIC = (
+    s(t) for t in ("row", "c", "mergeCell", "f", "v", "is", "t", "rPh")
+)
+
+
 def column_index(letters: str) -> int:
     """A column's letters as a 0-based index: A -> 0, AA -> 26."""
     number = 0
@@ -62,12 +68,17 @@ def column_letters(col: int) -> str:
 
 def _unescape(text: str) -> str:
     """OOXML's _xHHHH_ escapes back to characters (normalise flags any XML forbids)."""
+    if "_x" not in text:
+        return text
     return ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
 
 
 def _rich_text(element: etree._Element) -> str:
     """Text of a shared or inline string: plain <t> or runs, without phonetic guides."""
-    parts = [t.text or "" for t in element.iter(s("t")) if t.getparent().tag != s("rPh")]
+    if len(element) == 1 and element[0].tag == TEXT:
+        # The plain <si><t>...</t></si> nearly every string is.
+        return _unescape(element[0].text or "")
+    parts = [t.text or "" for t in element.iter(TEXT) if t.getparent().tag != PHONETIC]
     return _unescape("".join(parts))
 
 
@@ -175,8 +186,14 @@ def cell_value(book: Book, element: etree._Element) -> Value:
     """A <c> element as text: strings resolved, dates as ISO, formulas as their text."""
     ref = element.get("r") or ""
     kind = element.get("t") or "n"
-    formula = element.find(s("f"))
-    value = element.find(s("v"))
+    formula = value = inline = None
+    for child in element:
+        if child.tag == VALUE:
+            value = child
+        elif child.tag == FORMULA_TAG:
+            formula = child
+        elif child.tag == INLINE:
+            inline = child
     raw = value.text or "" if value is not None else ""
     if formula is not None and formula.text:
         return Value("=" + formula.text, FORMULA, ref)
@@ -185,7 +202,6 @@ def cell_value(book: Book, element: etree._Element) -> Value:
         index = int(raw) if raw.isdigit() else -1
         text = book.strings[index] if 0 <= index < len(book.strings) else ""
     elif kind == "inlineStr":
-        inline = element.find(s("is"))
         text = _rich_text(inline) if inline is not None else ""
     elif kind == "str":
         text = _unescape(raw)
@@ -226,8 +242,8 @@ def read_sheet(book: Book, name: str, title: str) -> tuple[Rows, list[Merge]]:
     merges: list[Merge] = []
     count = 0
     with book.package.open(name) as fh:
-        for _, element in etree.iterparse(fh, resolve_entities=False):
-            if element.tag == s("row"):
+        for _, element in etree.iterparse(fh, tag=(ROW, MERGE), resolve_entities=False):
+            if element.tag == ROW:
                 number = int(element.get("r") or (max(rows, default=0) + 1))
                 cells = _row_cells(book, element)
                 if cells:
@@ -240,7 +256,7 @@ def read_sheet(book: Book, name: str, title: str) -> tuple[Rows, list[Merge]]:
                         "far more than any return.",
                         "Ask the agency to send the audit return on its own.",
                     )
-            elif element.tag == s("mergeCell"):
+            else:
                 merges.append(cell_range(element.get("ref") or ""))
     return rows, merges
 
@@ -248,7 +264,7 @@ def read_sheet(book: Book, name: str, title: str) -> tuple[Rows, list[Merge]]:
 def _row_cells(book: Book, element: etree._Element) -> dict[int, Value]:
     cells: dict[int, Value] = {}
     next_col = 0
-    for c in element.iter(s("c")):
+    for c in element.iter(CELL):
         match = CELL_REF.match(c.get("r") or "")
         col = column_index(match.group(1)) if match else next_col
         next_col = col + 1
