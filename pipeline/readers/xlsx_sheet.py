@@ -268,7 +268,9 @@ def _row_cells(book: Book, element: etree._Element) -> dict[int, Value]:
         match = CELL_REF.match(c.get("r") or "")
         col = column_index(match.group(1)) if match else next_col
         next_col = col + 1
-        if col >= MAX_COLUMNS:
+        # A cell with no children is formatting alone and shows nothing (an empty boolean or
+        # error cell still shows FALSE or is noted, so those are read).
+        if col >= MAX_COLUMNS or (len(c) == 0 and c.get("t") not in ("b", "e")):
             continue
         value = cell_value(book, c)
         if value.text or value.flag:
