@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import logging
 import os
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -83,6 +84,8 @@ CREATE TABLE IF NOT EXISTS returns (
 CREATE INDEX IF NOT EXISTS returns_audit ON returns (audit_id, agency_key);
 CREATE TABLE IF NOT EXISTS dirty (audit_id TEXT PRIMARY KEY);
 """
+# What the schema creates: when all exist, opening the ledger needs no write transaction.
+_SCHEMA_NAMES = frozenset(re.findall(r"IF NOT EXISTS (\w+)", _SCHEMA))
 
 
 @dataclass(frozen=True)
@@ -387,11 +390,33 @@ def open_ledger(workspace: Workspace) -> Iterator[Ledger]:
         conn.close()
 
 
+def _schema_ready(conn: sqlite3.Connection, path: os.PathLike[str]) -> bool:
+    """Whether the schema is all there already: read without taking the write lock and committing."""
+    names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    if not names >= _SCHEMA_NAMES:
+        return False
+    row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    if row is None:
+        return False
+    _check_version(int(row["value"]), path)
+    return True
+
+
+def _check_version(version: int, path: os.PathLike[str]) -> None:
+    if version > SCHEMA_VERSION:
+        raise WorkspaceError(
+            f"The ledger {path} was written by a newer qap (schema {version}). "
+            "Upgrade qap before using this workspace."
+        )
+
+
 def _prepare(conn: sqlite3.Connection, path: os.PathLike[str]) -> None:
     try:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA synchronous=FULL")
+        if _schema_ready(conn, path):
+            return
         with conn:
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
@@ -402,11 +427,8 @@ def _prepare(conn: sqlite3.Connection, path: os.PathLike[str]) -> None:
                     "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
                     (str(SCHEMA_VERSION),),
                 )
-            elif int(row["value"]) > SCHEMA_VERSION:
-                raise WorkspaceError(
-                    f"The ledger {path} was written by a newer qap (schema {row['value']}). "
-                    "Upgrade qap before using this workspace."
-                )
+            else:
+                _check_version(int(row["value"]), path)
     except sqlite3.DatabaseError as exc:
         raise WorkspaceError(
             f"The ledger {path} is damaged ({exc}). Restore it from backup; "

@@ -156,6 +156,21 @@ def test_newer_schema_is_refused(workspace: Workspace) -> None:
         pass
 
 
+def test_a_table_missing_from_an_existing_ledger_is_created(workspace: Workspace) -> None:
+    with open_ledger(workspace):
+        pass
+    conn = sqlite3.connect(workspace.ledger_path)
+    conn.execute("DROP TABLE dirty")
+    conn.commit()
+    conn.close()
+    with open_ledger(workspace):
+        pass
+    conn = sqlite3.connect(workspace.ledger_path)
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    conn.close()
+    assert "dirty" in tables
+
+
 def test_damaged_ledger_names_the_fix(workspace: Workspace) -> None:
     workspace.ensure_private_dirs()
     workspace.ledger_path.write_bytes(b"this is not a database" * 100)
