@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import textwrap
 from pathlib import Path
 
@@ -23,6 +24,8 @@ log = logging.getLogger(__name__)
 
 # Fits a printed A4 page in a monospaced font, and Notepad without scrolling.
 WIDTH = 78
+# Whitespace textwrap turns into spaces (a plain space it leaves alone inside a line).
+_OTHER_SPACE = re.compile(r"[\t\n\r\x0b\x0c]")
 # identify's methods, in words an agency understands.
 _METHODS = {
     "coordinator": "placed by the Quality Assurance Coordinator",
@@ -53,12 +56,24 @@ def _date(text: str) -> str:
         return text
 
 
+def _fill(text: str, first: str, rest: str) -> list[str]:
+    """textwrap.wrap(text, WIDTH, ...), without textwrap's cost for a line that already fits."""
+    if (
+        text
+        and len(first) + len(text) <= WIDTH
+        and not text[0].isspace()
+        and not text[-1].isspace()
+        and not _OTHER_SPACE.search(text)
+    ):
+        # textwrap would return this very line: nothing to break, strip or replace.
+        return [first + text]
+    return textwrap.wrap(text, WIDTH, initial_indent=first, subsequent_indent=rest)
+
+
 def _wrap(text: str, indent: str, hang: str = "") -> list[str]:
     lines: list[str] = []
     for part in text.splitlines() or [""]:
-        lines += textwrap.wrap(
-            part, WIDTH, initial_indent=indent, subsequent_indent=indent + hang
-        ) or [indent.rstrip()]
+        lines += _fill(part, indent, indent + hang) or [indent.rstrip()]
     return lines
 
 
@@ -118,9 +133,7 @@ def _issues(ret: AuditReturn) -> list[str]:
             if value and value.casefold() not in said
         ]
         prefix = f"{number}. " + (f"[{', '.join(where)}] " if where else "")
-        lines += textwrap.wrap(
-            prefix + issue.message, WIDTH, initial_indent="  ", subsequent_indent="     "
-        )
+        lines += _fill(prefix + issue.message, "  ", "     ")
     return lines
 
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipeline.definitions import load_catalogue
 from pipeline.model import Action, Answer, CaseReturn, ReturnIssue
-from pipeline.receipts import receipt_path, render_receipt, write_receipt
+from pipeline.receipts import WIDTH, _fill, receipt_path, render_receipt, write_receipt
 from pipeline.workspace import Workspace
 from tests.intake_helpers import record_return
 
@@ -100,3 +104,13 @@ def test_issue_locations_are_not_repeated(workspace: Workspace) -> None:
     text = render_receipt(stored, partnership, audit)
     assert "  1. Case 1: question 2.2 has no answer.\n" in text
     assert "  2. [case 3, question 1.2] Not a number.\n" in text
+
+
+@given(
+    st.text(alphabet=st.sampled_from("ab -\t\n\r\x0b\x0c\xa0.é"), max_size=90),
+    st.sampled_from(["", "  ", "      "]),
+    st.sampled_from(["", "   "]),
+)
+def test_short_lines_skip_textwrap_with_the_same_result(text: str, first: str, hang: str) -> None:
+    expected = textwrap.wrap(text, WIDTH, initial_indent=first, subsequent_indent=first + hang)
+    assert _fill(text, first, first + hang) == expected
