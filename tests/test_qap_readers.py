@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 
 from pipeline.convert import convert_with_libreoffice
 from pipeline.definitions import QUESTION_TYPES
+from pipeline.errors import ReturnRejected
 from pipeline.forms.fields import COMPLETED_ON, RETURN_SHEET, question_tag, sign_off_tag
 from pipeline.forms.identity import (
     CUSTOM_PART,
@@ -146,6 +147,19 @@ def test_excel_values_as_typed(issued: IssuedSet, tmp_path: Path) -> None:
     raw = read_qap_xlsx(target)
     assert raw.tagged == {"1.2": '=HYPERLINK("http://x.example","click")'}
     assert raw.notes == (f"Return!C{row} holds a formula; its text was read",)
+
+
+def test_excel_form_with_a_broken_sheet_names_the_file_and_the_fix(
+    issued: IssuedSet, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.xlsx"
+    source = issued.form("section11-2026", "xlsx")
+    _rewrite_member(source, broken, "xl/worksheets/sheet1.xml", lambda xml: xml[: len(xml) // 2])
+    with pytest.raises(ReturnRejected) as caught:
+        read_qap_xlsx(broken)
+    assert str(caught.value).startswith(
+        "broken.xlsx is not a readable Excel workbook (XMLSyntaxError)."
+    )
 
 
 def test_altered_identity_fails_its_signature(issued: IssuedSet, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from pipeline.errors import ReturnRejected
 from pipeline.forms.answers import FormAnswers
 from pipeline.forms.fields import (
     ACTION_FIELDS,
@@ -22,7 +23,7 @@ from pipeline.forms.fields import (
     Tag,
 )
 from pipeline.model import RawReturn
-from pipeline.readers.package import Package, open_package
+from pipeline.readers.package import CORRUPT, Package, damaged, open_package
 from pipeline.readers.xlsx_sheet import ERROR, Book, Rows, Value, column_letters, read_sheet
 
 log = logging.getLogger(__name__)
@@ -39,19 +40,32 @@ def read_qap_xlsx(source: Path | Package) -> RawReturn:
     """Read an Excel form qap issued: answers by question id, cases, actions, sign-off, identity."""
     with open_package(source) as package:
         identity = package.identity()
-        book = Book(package)
         found = FormAnswers()
-        for title, read in (
-            (RETURN_SHEET, _return_sheet),
-            (CASES_SHEET, _cases_sheet),
-            (ACTIONS_SHEET, _actions_sheet),
-        ):
-            name = book.sheet_part(title)
-            if name is not None:
-                rows, _ = read_sheet(book, name, title)
-                read(_Sheet(title, rows, found))
+        try:
+            _read_sheets(Book(package), found)
+        except ReturnRejected:
+            raise
+        except CORRUPT:
+            raise damaged() from None
+        except Exception as exc:  # lxml and the cell decoding raise many types for one bad file
+            raise ReturnRejected(
+                f"{package.path.name} is not a readable Excel workbook ({type(exc).__name__}).",
+                "Ask the agency to save it again as an Excel workbook (.xlsx) and resend it.",
+            ) from None
     log.info("read qap Excel form %s", package.path.name)
     return found.raw_return(package.path.name, "xlsx", STYLE, identity)
+
+
+def _read_sheets(book: Book, found: FormAnswers) -> None:
+    for title, read in (
+        (RETURN_SHEET, _return_sheet),
+        (CASES_SHEET, _cases_sheet),
+        (ACTIONS_SHEET, _actions_sheet),
+    ):
+        name = book.sheet_part(title)
+        if name is not None:
+            rows, _ = read_sheet(book, name, title)
+            read(_Sheet(title, rows, found))
 
 
 def cell_text(value: Any) -> str:
