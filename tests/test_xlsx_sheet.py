@@ -1,0 +1,93 @@
+"""The shared worksheet cell reader: every kind of cell Excel and LibreOffice write, as shown."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from pipeline.readers.package import Package
+from pipeline.readers.xlsx_sheet import (
+    CACHED,
+    ERROR,
+    FORMULA,
+    Book,
+    Value,
+    cell_range,
+    column_index,
+    column_letters,
+    read_sheet,
+)
+
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+def _read(path: Path) -> dict[int, dict[int, Value]]:
+    with zipfile.ZipFile(path) as archive:
+        book = Book(Package(path, archive))
+        name = book.sheet_part("Data")
+        assert name is not None
+        rows, _ = read_sheet(book, name, "Data")
+    return rows
+
+
+def test_column_letters_and_indexes_agree() -> None:
+    for col in (0, 25, 26, 51, 701, 702, 16383):
+        assert column_index(column_letters(col)) == col
+    assert (column_letters(0), column_letters(26), column_index("XFD")) == ("A", "AA", 16383)
+    assert cell_range("B2:D4") == (2, 1, 4, 3)
+    assert cell_range("nonsense") == (0, 0, -1, -1)
+
+
+def test_cells_read_as_shown(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    ws["A1"] = "  padded text "
+    ws["B1"] = 3.0
+    ws["C1"] = 2.5
+    ws["D1"] = dt.date(2026, 11, 3)
+    ws["E1"] = True
+    ws["F1"] = "=SUM(B1:C1)"
+    ws["G1"] = "#N/A"
+    ws["A2"].number_format = "0.00"  # formatting alone: shows nothing
+    ws["B2"] = "line_x000D_break"
+    path = tmp_path / "cells.xlsx"
+    wb.save(path)
+    rows = _read(path)
+    texts = {col: value.text for col, value in rows[1].items()}
+    assert texts == {
+        0: "  padded text ",
+        1: "3",
+        2: "2.5",
+        3: "2026-11-03",
+        4: "TRUE",
+        5: "=SUM(B1:C1)",
+        6: "#N/A",
+    }
+    assert (rows[1][5].flag, rows[1][6].flag, rows[1][0].flag) == (FORMULA, ERROR, "")
+    assert rows[1][5].ref == "F1"
+    assert rows[2] == {1: Value("line\rbreak", "", "B2")}
+
+
+def test_shared_formula_follower_keeps_its_value(tmp_path: Path) -> None:
+    wb = Workbook()
+    wb.active.title = "Data"
+    path = tmp_path / "shared.xlsx"
+    wb.save(path)
+    xml = (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        '<row r="1"><c r="A1"><f t="shared" ref="A1:A2" si="0">1+1</f><v>2</v></c></row>'
+        '<row r="2"><c r="A2"><f t="shared" si="0"/><v>2</v></c><c><v>7</v></c></row>'
+        "</sheetData></worksheet>"
+    )
+    rewritten = tmp_path / "rewritten.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(rewritten, "w") as out:
+        for info in source.infolist():
+            out.writestr(info, xml if info.filename == SHEET else source.read(info))
+    rows = _read(rewritten)
+    assert rows[1] == {0: Value("=1+1", FORMULA, "A1")}
+    # A cell without a ref follows the one before it.
+    assert rows[2] == {0: Value("2", CACHED, "A2"), 1: Value("7", "", "")}
