@@ -57,17 +57,32 @@ def _date(text: str) -> str:
 
 
 def _fill(text: str, first: str, rest: str) -> list[str]:
-    """textwrap.wrap(text, WIDTH, ...), without textwrap's cost for a line that already fits."""
-    if (
-        text
-        and len(first) + len(text) <= WIDTH
-        and not text[0].isspace()
-        and not text[-1].isspace()
-        and not _OTHER_SPACE.search(text)
-    ):
+    """textwrap.wrap(text, WIDTH, ...), without textwrap's cost for plain single-spaced text."""
+    plain = (
+        text and not text[0].isspace() and not text[-1].isspace() and not _OTHER_SPACE.search(text)
+    )
+    if plain and len(first) + len(text) <= WIDTH:
         # textwrap would return this very line: nothing to break, strip or replace.
         return [first + text]
-    return textwrap.wrap(text, WIDTH, initial_indent=first, subsequent_indent=rest)
+    words = text.split(" ")
+    # Only spaces and hyphens end textwrap's chunks, so without hyphens, double spaces or
+    # words too long for a line, its wrapping is this greedy fill.
+    if (
+        not plain
+        or "-" in text
+        or "" in words
+        or max(map(len, words)) > WIDTH - max(len(first), len(rest))
+    ):
+        return textwrap.wrap(text, WIDTH, initial_indent=first, subsequent_indent=rest)
+    lines: list[str] = []
+    indent, line = first, words[0]
+    for word in words[1:]:
+        if len(indent) + len(line) + 1 + len(word) > WIDTH:
+            lines.append(indent + line)
+            indent, line = rest, word
+        else:
+            line += " " + word
+    return [*lines, indent + line]
 
 
 def _wrap(text: str, indent: str, hang: str = "") -> list[str]:

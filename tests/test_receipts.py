@@ -114,3 +114,14 @@ def test_issue_locations_are_not_repeated(workspace: Workspace) -> None:
 def test_short_lines_skip_textwrap_with_the_same_result(text: str, first: str, hang: str) -> None:
     expected = textwrap.wrap(text, WIDTH, initial_indent=first, subsequent_indent=first + hang)
     assert _fill(text, first, first + hang) == expected
+
+
+@given(
+    st.lists(st.text(alphabet="abcdefghij\xa0", min_size=1, max_size=30), max_size=40),
+    st.sampled_from(["", "  ", "      "]),
+    st.sampled_from(["", "   ", "          "]),
+)
+def test_long_plain_text_wraps_as_textwrap_does(words: list[str], first: str, hang: str) -> None:
+    text = " ".join(words)
+    expected = textwrap.wrap(text, WIDTH, initial_indent=first, subsequent_indent=first + hang)
+    assert _fill(text, first, first + hang) == expected
