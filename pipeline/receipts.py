@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 WIDTH = 78
 # Whitespace textwrap turns into spaces (a plain space it leaves alone inside a line).
 _OTHER_SPACE = re.compile(r"[\t\n\r\x0b\x0c]")
+_PIECES = re.compile(r" +|[^ ]+")
 # identify's methods, in words an agency understands.
 _METHODS = {
     "coordinator": "placed by the Quality Assurance Coordinator",
@@ -64,25 +65,28 @@ def _fill(text: str, first: str, rest: str) -> list[str]:
     if plain and len(first) + len(text) <= WIDTH:
         # textwrap would return this very line: nothing to break, strip or replace.
         return [first + text]
-    words = text.split(" ")
-    # Only spaces and hyphens end textwrap's chunks, so without hyphens, double spaces or
-    # words too long for a line, its wrapping is this greedy fill.
-    if (
-        not plain
-        or "-" in text
-        or "" in words
-        or max(map(len, words)) > WIDTH - max(len(first), len(rest))
-    ):
+    pieces = _PIECES.findall(text)
+    # Only spaces and hyphens end textwrap's chunks, so without hyphens or pieces too long for
+    # a line, its wrapping is this greedy fill of words and runs of spaces.
+    room = WIDTH - max(len(first), len(rest))
+    if not plain or "-" in text or max(map(len, pieces)) > room:
         return textwrap.wrap(text, WIDTH, initial_indent=first, subsequent_indent=rest)
     lines: list[str] = []
-    indent, line = first, words[0]
-    for word in words[1:]:
-        if len(indent) + len(line) + 1 + len(word) > WIDTH:
-            lines.append(indent + line)
-            indent, line = rest, word
-        else:
-            line += " " + word
-    return [*lines, indent + line]
+    at = 0
+    while at < len(pieces):
+        indent = rest if lines else first
+        if lines and pieces[at][0] == " ":
+            at += 1  # spaces that would start a continuation line are dropped
+        line: list[str] = []
+        used = len(indent)
+        while at < len(pieces) and used + len(pieces[at]) <= WIDTH:
+            line.append(pieces[at])
+            used += len(pieces[at])
+            at += 1
+        if line[-1][0] == " ":
+            line.pop()  # and so are spaces that would end a line
+        lines.append(indent + "".join(line))
+    return lines
 
 
 def _wrap(text: str, indent: str, hang: str = "") -> list[str]:
