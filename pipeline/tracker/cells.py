@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 
 from pipeline.text import REPLACEMENT, XML_ILLEGAL, xml_safe
+from pipeline.validate import parse_date as parse_answer_date
 
 # Excel's cell limit; openpyxl truncates longer strings without a word, so qap does it visibly.
 MAX_CELL_CHARS = 32_767
@@ -15,7 +16,6 @@ RISKY_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
 ERROR_LITERALS = frozenset(
     ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA")
 )
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d.%m.%Y", "%d %B %Y", "%d %b %Y")
 
 
 def canonical(value: object) -> str:
@@ -33,17 +33,12 @@ def canonical(value: object) -> str:
     return str(value)
 
 
-# Cached: a tracker holds thousands of cells but few distinct dates, and strptime is slow.
+# Cached: a tracker holds thousands of cells but few distinct dates.
 @functools.lru_cache(maxsize=8192)
 def parse_date(text: str) -> dt.date | None:
-    """A date typed in any of the usual UK ways, or None."""
-    cleaned = " ".join(text.replace(",", " ").split())
-    for fmt in DATE_FORMATS:
-        try:
-            return dt.datetime.strptime(cleaned, fmt).date()
-        except ValueError:
-            continue
-    return None
+    """A date typed in any of the usual UK ways, or None (the same reading as returns get)."""
+    iso = parse_answer_date(text)
+    return dt.date.fromisoformat(iso) if iso else None
 
 
 def iso_date(text: str) -> str:
