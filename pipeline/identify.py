@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from pipeline.config import Agency, Partnership
 from pipeline.definitions import AuditDefinition, Catalogue
-from pipeline.errors import UnidentifiedReturn, UnknownAuditError
+from pipeline.errors import ReturnRejected, UnidentifiedReturn, UnknownAuditError
 from pipeline.forms.identity import verify_identity
 from pipeline.model import FormIdentity, Identification, RawReturn
 from pipeline.normalise import QID, QuestionMatcher, best_two
@@ -273,3 +273,31 @@ def _from_file_name(
         search.audit_from("file name for audit", _file_name_audit(stem, catalogue), "file name")
     if search.agency is None:
         search.agency_from("file name for agency", match_agency(stem, partnership), "file name")
+
+
+def identify_update_form(
+    raw: RawReturn,
+    partnership: Partnership,
+    *,
+    key: bytes,
+    workspace_id: str,
+    agency_key: str | None = None,
+) -> Identification:
+    """Which agency a progress-update form came from (it answers no audit); ReturnRejected if unknown."""
+    identity = raw.identity
+    assert identity is not None
+    signed = verify_identity(identity, key) and identity.workspace_id == workspace_id
+    agency = agency_key or (identity.agency_key if signed else None)
+    if agency is None or partnership.agency(agency) is None:
+        raise ReturnRejected(
+            "This progress-update form's hidden identity did not match this workspace, so qap "
+            "cannot tell which agency sent it.",
+            "If you know the agency, place it with `qap ingest --agency KEY FILE`; otherwise ask "
+            "the agency to fill in the update form qap sent them.",
+        )
+    return Identification(
+        identity.audit_id,
+        agency,
+        "coordinator" if agency_key else "signed form",
+        "valid" if signed else "invalid",
+    )

@@ -16,6 +16,7 @@ from typing import TypeVar
 from pipeline.definitions import AuditDefinition, Question
 from pipeline.model import (
     RETURN_FORM,
+    UPDATE_FORM,
     Action,
     Answer,
     AuditReturn,
@@ -369,3 +370,20 @@ def _completed_on(raw: RawReturn, collector: _Collector) -> str | None:
     if iso is None:
         collector.issue("invalid", "The date the return was completed could not be read as a date.")
     return iso
+
+
+def normalise_update(raw: RawReturn, identification: Identification) -> AuditReturn:
+    """A progress-update form, stored as read: its rows go to the tracker, not to any audit."""
+    issues = () if raw.updates else (ReturnIssue("missing", "No progress updates were filled in."),)
+    return AuditReturn(
+        audit_id=identification.audit_id,
+        agency_key=identification.agency_key,
+        identification=identification,
+        file_name=raw.file_name,
+        style=raw.style,
+        updates=raw.updates,
+        completed_by=raw.labels.get("completed_by", ""),
+        role=raw.labels.get("role", ""),
+        issues=issues,
+        kind=UPDATE_FORM,
+    )

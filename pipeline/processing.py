@@ -32,9 +32,6 @@ from pipeline.model import (
     RETURN_FORM,
     UPDATE_FORM,
     AuditReturn,
-    Identification,
-    RawReturn,
-    ReturnIssue,
 )
 from pipeline.store import (
     Claimed,
@@ -152,8 +149,8 @@ def _read(
     ctx: Context, path: Path, audit_id: str | None, agency_key: str | None
 ) -> tuple[AuditReturn, tuple[str, ...]]:
     """Read, identify and normalise one claimed file; raises ReturnRejected."""
-    from pipeline.identify import identify_return
-    from pipeline.normalise import normalise_return
+    from pipeline.identify import identify_return, identify_update_form
+    from pipeline.normalise import normalise_return, normalise_update
     from pipeline.readers import read_return
 
     try:
@@ -164,7 +161,10 @@ def _read(
             raise ReturnRejected(DAMAGED, DAMAGED_ADVICE) from None
         raise
     if raw.identity is not None and raw.identity.kind == UPDATE_FORM:
-        return _update_return(ctx, raw, agency_key), raw.notes
+        update = identify_update_form(
+            raw, ctx.partnership, key=ctx.key, workspace_id=ctx.workspace_id, agency_key=agency_key
+        )
+        return normalise_update(raw, update), raw.notes
     ident = identify_return(
         raw,
         ctx.partnership,
@@ -176,41 +176,6 @@ def _read(
     )
     audit = ctx.catalogue.get(ident.audit_id)
     return normalise_return(raw, audit, ident), raw.notes
-
-
-def _update_return(ctx: Context, raw: RawReturn, agency_key: str | None) -> AuditReturn:
-    """A progress-update form for the tracker: it answers no audit, so it is stored as read."""
-    from pipeline.forms.identity import verify_identity
-
-    identity = raw.identity
-    assert identity is not None
-    signed = verify_identity(identity, ctx.key) and identity.workspace_id == ctx.workspace_id
-    agency = agency_key or (identity.agency_key if signed else None)
-    if agency is None or ctx.partnership.agency(agency) is None:
-        raise ReturnRejected(
-            "This progress-update form's hidden identity did not match this workspace, so qap "
-            "cannot tell which agency sent it.",
-            "If you know the agency, place it with `qap ingest --agency KEY FILE`; otherwise ask "
-            "the agency to fill in the update form qap sent them.",
-        )
-    issues = () if raw.updates else (ReturnIssue("missing", "No progress updates were filled in."),)
-    return AuditReturn(
-        audit_id=identity.audit_id,
-        agency_key=agency,
-        identification=Identification(
-            identity.audit_id,
-            agency,
-            "coordinator" if agency_key else "signed form",
-            "valid" if signed else "invalid",
-        ),
-        file_name=raw.file_name,
-        style=raw.style,
-        updates=raw.updates,
-        completed_by=raw.labels.get("completed_by", ""),
-        role=raw.labels.get("role", ""),
-        issues=issues,
-        kind=UPDATE_FORM,
-    )
 
 
 def _rejection(exc: BaseException) -> tuple[str, str, tuple[str, ...]]:
