@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import zipfile
 from pathlib import Path
@@ -23,7 +22,7 @@ from pipeline.forms.identity import (
 )
 from pipeline.model import RawReturn
 from pipeline.readers.qap_docx import read_qap_docx
-from pipeline.readers.qap_xlsx import cell_text, read_qap_xlsx
+from pipeline.readers.qap_xlsx import read_qap_xlsx
 
 READERS = {"docx": read_qap_docx, "xlsx": read_qap_xlsx}
 
@@ -130,14 +129,7 @@ def test_word_entities_are_never_expanded(issued: IssuedSet, tmp_path: Path) -> 
 
 
 def test_excel_values_as_typed(issued: IssuedSet, tmp_path: Path) -> None:
-    assert cell_text(dt.datetime(2026, 11, 3)) == "2026-11-03"
-    assert cell_text(dt.datetime(2026, 11, 3, 9, 30)) == "2026-11-03T09:30"
-    assert (cell_text(12.0), cell_text(12), cell_text(2.5), cell_text(True)) == (
-        "12",
-        "12",
-        "2.5",
-        "TRUE",
-    )
+    # Real dates and whole numbers are covered by the round trips; here, a formula typed in.
     wb = load_workbook(issued.form("section11-2026", "xlsx"))
     ws = wb[RETURN_SHEET]
     row = next(r for r in range(1, ws.max_row + 1) if ws.cell(row=r, column=1).value == "1.2")

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from pipeline.errors import ReturnRejected
 from pipeline.forms.answers import FormAnswers
@@ -66,23 +64,6 @@ def _read_sheets(book: Book, found: FormAnswers) -> None:
         if name is not None:
             rows, _ = read_sheet(book, name, title)
             read(_Sheet(title, rows, found))
-
-
-def cell_text(value: Any) -> str:
-    """A cell's value as typed: real dates as ISO, whole numbers without '.0'."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0, 0):
-            return value.date().isoformat()
-        return value.isoformat(timespec="minutes")
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    return str(value).strip()
 
 
 class _Sheet:
