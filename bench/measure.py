@@ -11,7 +11,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 LAUNCHER = Path(__file__).resolve().parent / "launch.py"
 
@@ -136,8 +135,3 @@ def run_child(
 def peak_mb_of(pid: int) -> float:
     """A running process's peak resident memory so far (VmHWM), in MB."""
     return _vm_hwm(Path(f"/proc/{pid}/status"))
-
-
-def finite_positive(value: Any) -> bool:
-    """True for a real number above zero (what every reported figure must be)."""
-    return isinstance(value, (int, float)) and math.isfinite(value) and value > 0

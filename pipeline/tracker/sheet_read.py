@@ -151,10 +151,6 @@ def _date_styles(book: Book) -> tuple[frozenset[int], frozenset[int]]:
     return date_styles(parse_xml(book.read(part)))
 
 
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def read_sheet(
     book: Book, part: str, known: Mapping[bytes, str | None] | None = None
 ) -> TrackerSheet:
