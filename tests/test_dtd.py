@@ -7,7 +7,7 @@ import io
 import pytest
 from lxml import etree
 
-from pipeline.readers.dtd import declares_dtd, has_marker
+from pipeline.readers.dtd import HEAD, declares_dtd, has_marker, prolog_verdict
 
 XXE = '<!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
 DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -86,3 +86,30 @@ def test_what_the_scan_lets_through_the_parser_refuses(body: str) -> None:
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     with pytest.raises(etree.XMLSyntaxError):
         etree.fromstring(data, parser)
+
+
+@pytest.mark.parametrize("name", [*WITH_DTD, *WITHOUT_DTD])
+def test_the_quick_verdict_from_the_first_bytes_never_disagrees_with_the_scan(name: str) -> None:
+    text, encoding = {**WITH_DTD, **WITHOUT_DTD}[name]
+    data = text.encode(encoding)
+    verdict = prolog_verdict(data[:HEAD])
+    assert verdict is None or verdict is declares_dtd(io.BytesIO(data))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (DECL + XXE + "<r/>", True),
+        (DECL + "<!-- a < b -->\n<?mso x?>" + XXE + "<r/>", True),
+        (DECL + "<w:document xmlns:w='x'><w:body/></w:document>", False),
+        ("\ufeff" + DECL + "<Types/>" + " " * 8, False),
+        # Left to the streaming scan: the prolog runs past the first bytes, or is unusual.
+        (DECL + "<!--" + "x" * 2000 + "-->" + "<r/>", None),
+        (DECL16 + "<r/>", None),
+        (DECL + "<![CDATA[x]]><r/>", None),
+        (DECL + "<r/>", None),  # too short to tell the root from a truncated marker
+    ],
+)
+def test_the_quick_verdict_settles_the_common_prologs(text: str, expected: bool | None) -> None:
+    encoding = "utf-16-le" if text.startswith(DECL16) else "utf-8"
+    assert prolog_verdict(text.encode(encoding)[:HEAD]) is expected

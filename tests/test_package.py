@@ -10,6 +10,7 @@ import pytest
 from pipeline.errors import ReturnRejected
 from pipeline.forms.identity import parse_custom_properties
 from pipeline.readers import read_return
+from pipeline.readers.dtd import HEAD
 from pipeline.readers.precheck import checked_package, precheck_file
 from tests.hostile import XXE, base_docx, rewrite_zip, with_doctype
 
@@ -92,5 +93,30 @@ def test_a_main_part_with_any_name_is_scanned_for_a_dtd(tmp_path: Path) -> None:
         for name, data in parts.items():
             package.writestr(name, renamed.get(name, data))
         package.writestr("word/document.bin", body)
+    with pytest.raises(ReturnRejected, match="document type declaration"):
+        precheck_file(path)
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
+def test_prologs_inflated_from_memory_match_what_zipfile_reads(
+    tmp_path: Path, compression: int
+) -> None:
+    path = rewrite_zip(
+        base_docx(tmp_path / "base.docx"), tmp_path / "copy.docx", compression=compression
+    )
+    with checked_package(path) as package, zipfile.ZipFile(path) as plain:
+        assert package.raw == path.read_bytes()
+        for name in plain.namelist():
+            with plain.open(name) as member:
+                assert package.head(name) == member.read(HEAD), name
+
+
+def test_a_doctype_in_a_part_no_reader_needs_is_still_refused(tmp_path: Path) -> None:
+    base = base_docx(tmp_path / "base.docx")
+    with zipfile.ZipFile(base) as package:
+        settings = package.read("word/settings.xml")
+    path = rewrite_zip(
+        base, tmp_path / "dtd.docx", replace={"word/settings.xml": with_doctype(settings, XXE)}
+    )
     with pytest.raises(ReturnRejected, match="document type declaration"):
         precheck_file(path)

@@ -38,6 +38,9 @@ WIDTH = len(MARKERS[0])
 BYTE_MARKERS = tuple(
     marker.encode(codec) for marker in MARKERS for codec in ("ascii", "utf-16-le", "utf-16-be")
 )
+# Whitespace, processing instructions and complete comments: what a prolog may hold before the
+# root element or a DTD. One character a repetition, so a failed match never backtracks far.
+PROLOG_ITEMS = re.compile(r"(?:\s|<\?.*?\?>|<!--.*?-->)*", re.DOTALL)
 
 
 def declares_dtd(stream: IO[bytes]) -> bool:
@@ -60,6 +63,28 @@ def declares_dtd(stream: IO[bytes]) -> bool:
         return _Prolog(io.BytesIO(), encoding, data).has_dtd()
     except LookupError:
         return False
+
+
+def prolog_verdict(head: bytes) -> bool | None:
+    """Whether a part's first bytes alone settle it: True (a DTD), False (the root element comes
+    first), or None when `declares_dtd` must read the part as a stream.
+
+    Only the common case is settled here: an ASCII-compatible encoding with the whole prolog in
+    `head`. Anything else (UTF-16, an unfinished comment, a prolog longer than `head`) is None.
+    """
+    if _encoding(head) != "latin-1":
+        return None
+    text = head.removeprefix(b"\xef\xbb\xbf").decode("latin-1")
+    items = PROLOG_ITEMS.match(text)
+    at = items.end() if items else 0
+    probe = text[at : at + WIDTH]
+    if len(probe) < WIDTH:
+        return None
+    if probe.lower().startswith(MARKERS):
+        return True
+    if probe[0] == "<" and probe[1] not in "!?":
+        return False
+    return None
 
 
 def has_marker(data: bytes) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -26,12 +27,15 @@ from pipeline.forms.identity import (
     parse_custom_properties,
 )
 from pipeline.model import FormIdentity
-from pipeline.readers.dtd import declares_dtd
+from pipeline.readers.dtd import HEAD, declares_dtd, prolog_verdict
 
 log = logging.getLogger(__name__)
 
 # Parts up to this size are kept once read; larger ones are streamed again if read twice.
 KEEP_BYTES = 4_000_000
+LOCAL_HEADER = b"PK\x03\x04"
+# Compressed bytes fed to inflate for a part's first HEAD bytes (more than enough for XML).
+HEAD_INPUT = 4 * HEAD
 # What zipfile and zlib raise for a part whose bytes are not what its header promised...
 CORRUPT = (zipfile.BadZipFile, zlib.error, EOFError)
 # ...and, around zip reads alone, what a failing disk or a broken stream adds.
@@ -59,9 +63,11 @@ def dtd_found() -> ReturnRejected:
 class Package:
     """One return's zip, its part names, and the parts read so far."""
 
-    def __init__(self, path: Path, archive: zipfile.ZipFile) -> None:
+    def __init__(self, path: Path, archive: zipfile.ZipFile, raw: bytes | None = None) -> None:
         self.path = path
         self.archive = archive
+        # The whole file's bytes when it was read into memory: parts' prologs are inflated from it.
+        self.raw = raw
         self.infos = archive.infolist()
         self.names = {info.filename for info in self.infos}
         # Set by the pre-check: "docx"/"xlsx" and the main part it found from the relationships.
@@ -83,15 +89,41 @@ class Package:
         """Reject the file if this part declares a DTD; each part is scanned once."""
         if name in self._scanned:
             return
+        head = self.head(name)
+        found = None if head is None else prolog_verdict(head)
         try:
-            with self.archive.open(name) as member:
-                found = declares_dtd(member)
+            if found is None:
+                with self.archive.open(name) as member:
+                    found = declares_dtd(member)
         except DAMAGE as exc:
             log.info("%s: part failed to decompress (%s)", self.path.name, type(exc).__name__)
             raise damaged() from None
         if found:
             raise dtd_found()
         self._scanned.add(name)
+
+    def head(self, name: str) -> bytes | None:
+        """A part's first bytes inflated straight from the file in memory; None means stream it.
+
+        Opening each of twenty parts through zipfile costs more than the prolog check itself;
+        anything unusual (no local header where the directory says, bad deflate data) is left
+        to zipfile, which reports it.
+        """
+        info = self.archive.NameToInfo.get(name)
+        if self.raw is None or info is None:
+            return None
+        offset = info.header_offset
+        if self.raw[offset : offset + 4] != LOCAL_HEADER:
+            return None
+        try:
+            name_length, extra_length = struct.unpack_from("<HH", self.raw, offset + 26)
+            start = offset + 30 + name_length + extra_length
+            data = self.raw[start : start + min(info.compress_size, HEAD_INPUT)]
+            if info.compress_type == zipfile.ZIP_STORED:
+                return data[:HEAD]
+            return zlib.decompressobj(-zlib.MAX_WBITS).decompress(data, HEAD)
+        except (struct.error, zlib.error):
+            return None
 
     def read(self, name: str) -> bytes:
         """A part's bytes, checked against its CRC; KeyError when the part does not exist."""

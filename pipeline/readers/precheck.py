@@ -131,11 +131,13 @@ def checked_package(path: Path) -> Iterator[Package]:
         if not head.startswith(ZIP_MAGIC):
             raise _not_a_package(path, head)
         source: BinaryIO = handle
+        raw = None
         if size <= IN_MEMORY_BYTES:
             # One read, then no system call per part; and the bytes checked are the bytes read.
             handle.seek(0)
-            source = io.BytesIO(handle.read())
-        package = _check_package(path, source, size)
+            raw = handle.read()
+            source = io.BytesIO(raw)
+        package = _check_package(path, source, size, raw)
         stack.enter_context(package.archive)
         log.info("precheck %s: ok (%s)", path.name, package.format)
         yield package
@@ -186,7 +188,7 @@ def _ole_encrypted(path: Path) -> bool:
     return False
 
 
-def _check_package(path: Path, handle: BinaryIO, size: int) -> Package:
+def _check_package(path: Path, handle: BinaryIO, size: int, raw: bytes | None) -> Package:
     handle.seek(0)
     try:
         archive = zipfile.ZipFile(handle)
@@ -203,7 +205,7 @@ def _check_package(path: Path, handle: BinaryIO, size: int) -> Package:
             retry=True,
         ) from None
     try:
-        package = Package(path, archive)
+        package = Package(path, archive, raw)
         _check_members(package.infos, size)
         if "mimetype" in package.names and "[Content_Types].xml" not in package.names:
             raise _reject(
