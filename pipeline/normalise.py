@@ -26,7 +26,7 @@ from pipeline.model import (
     ReturnIssue,
 )
 from pipeline.text import REPLACEMENT, xml_safe
-from pipeline.validate import LARGE_ANSWER, check_answer, is_blank, parse_date
+from pipeline.validate import LARGE_ANSWER, check_answer, is_blank, parse_date, short_text_cache
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,7 @@ PUNCTUATION = re.compile(r"[^\w' ]+")
 LEAD_QID = re.compile(r"^(?:q(?:uestion)?\.?\s*)?\d{1,2}(?:\.\d{1,2}){1,2}[.):]?\s+", re.I)
 
 
+@short_text_cache
 def question_key(text: str) -> str:
     """Question text compared without its number, case, punctuation or extra spaces."""
     text = LEAD_QID.sub("", text.strip()).casefold().replace("’", "'")

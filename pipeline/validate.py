@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from pipeline.definitions import Question
 
@@ -13,6 +15,10 @@ SPACES = re.compile(r"\s+")
 DASH = re.compile(r"\s*[-–—]\s*")
 # An answer this long is kept whole, but flagged for a person to look at.
 LARGE_ANSWER = 100_000
+# Answers and labels repeat within a return and across returns ("Yes", "Good"): strings up to
+# this long are judged once per process; longer text is never kept.
+CACHED_LENGTH = 200
+R = TypeVar("R")
 PLACEHOLDERS = {
     "click or tap here to enter text",
     "click or tap to enter a date",
@@ -78,6 +84,18 @@ class Checked:
     problem: str = ""
 
 
+def short_text_cache(function: Callable[[str], R]) -> Callable[[str], R]:
+    """Memoise a pure function of one string, for short strings only."""
+    cached = functools.lru_cache(maxsize=4096)(function)
+
+    @functools.wraps(function)
+    def call(text: str) -> R:
+        return cached(text) if len(text) <= CACHED_LENGTH else function(text)
+
+    return call
+
+
+@short_text_cache
 def is_blank(text: str) -> bool:
     """Whether an answer is empty or a form's placeholder text."""
     key = SPACES.sub(" ", text.strip().casefold()).strip(" .")
