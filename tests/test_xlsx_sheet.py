@@ -6,14 +6,17 @@ import datetime as dt
 import zipfile
 from pathlib import Path
 
+import pytest
 from openpyxl import Workbook
 
+from pipeline.readers import xlsx_sheet
 from pipeline.readers.package import Package
 from pipeline.readers.xlsx_sheet import (
     CACHED,
     ERROR,
     FORMULA,
     Book,
+    Merge,
     Value,
     cell_range,
     column_index,
@@ -24,13 +27,16 @@ from pipeline.readers.xlsx_sheet import (
 SHEET = "xl/worksheets/sheet1.xml"
 
 
-def _read(path: Path) -> dict[int, dict[int, Value]]:
+def _read_with_merges(path: Path) -> tuple[dict[int, dict[int, Value]], list[Merge]]:
     with zipfile.ZipFile(path) as archive:
         book = Book(Package(path, archive))
         name = book.sheet_part("Data")
         assert name is not None
-        rows, _ = read_sheet(book, name, "Data")
-    return rows
+        return read_sheet(book, name, "Data")
+
+
+def _read(path: Path) -> dict[int, dict[int, Value]]:
+    return _read_with_merges(path)[0]
 
 
 def test_column_letters_and_indexes_agree() -> None:
@@ -91,3 +97,26 @@ def test_shared_formula_follower_keeps_its_value(tmp_path: Path) -> None:
     assert rows[1] == {0: Value("=1+1", FORMULA, "A1")}
     # A cell without a ref follows the one before it.
     assert rows[2] == {0: Value("2", CACHED, "A2"), 1: Value("7", "", "")}
+
+
+def test_a_streamed_sheet_reads_as_one_parsed_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Large sheets are streamed, small ones parsed whole: both must read every cell alike.
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    for row in range(1, 301):
+        ws.append([f"text {row}", row * 1.5, dt.date(2026, 1, 1) + dt.timedelta(days=row)])
+        ws.cell(row, 5, f"=A{row}&B{row}" if row % 7 == 0 else None)
+    ws.merge_cells("A2:B3")
+    ws.merge_cells("D10:D20")
+    path = tmp_path / "rows.xlsx"
+    wb.save(path)
+    whole = _read_with_merges(path)
+    monkeypatch.setattr(xlsx_sheet, "WHOLE_SHEET_BYTES", 0)
+    streamed = _read_with_merges(path)
+    assert streamed == whole
+    assert len(whole[0]) == 300 and sorted(whole[1]) == [(2, 0, 3, 1), (10, 3, 20, 3)]
+    assert whole[0][7][4] == Value("=A7&B7", FORMULA, "E7")
+    assert whole[0][300][2].text == "2026-10-28"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import posixpath
 import re
+from collections.abc import Iterator
 from typing import NamedTuple
 
 from lxml import etree
@@ -30,6 +31,10 @@ CELL_REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
 MAX_COLUMNS = 200
 # Far beyond any return too; bounds the memory of the grids built from a sheet.
 MAX_CELLS = 200_000
+# Sheets up to this size are parsed whole, far cheaper per row than streaming (the tree is a
+# few times the size); larger ones are streamed so their tree is never held. No sheet this
+# small can hold MAX_CELLS filled cells (the least of them, <c t="b"/>, takes 10 bytes).
+WHOLE_SHEET_BYTES = 1_000_000
 
 # What a cell held besides its text, for the readers' notes.
 FORMULA = "formula"  # a formula whose text was kept
@@ -46,6 +51,7 @@ def s(tag: str) -> str:
 ROW, CELL, MERGE, FORMULA_TAG, VALUE, INLINE, TEXT, PHONETIC = (
     s(t) for t in ("row", "c", "mergeCell", "f", "v", "is", "t", "rPh")
 )
+_COLUMNS: dict[str, int] = {}
 
 
 def column_index(letters: str) -> int:
@@ -54,6 +60,14 @@ def column_index(letters: str) -> int:
     for char in letters:
         number = number * 26 + ord(char) - 64
     return number - 1
+
+
+def _column(letters: str) -> int:
+    # A sheet names the same few columns in every row; 1-3 letters bound the cache.
+    col = _COLUMNS.get(letters)
+    if col is None:
+        col = _COLUMNS[letters] = column_index(letters)
+    return col
 
 
 def column_letters(col: int) -> str:
@@ -184,25 +198,29 @@ class Value(NamedTuple):
 
 def cell_value(book: Book, element: etree._Element) -> Value:
     """A <c> element as text: strings resolved, dates as ISO, formulas as their text."""
-    ref = element.get("r") or ""
-    kind = element.get("t") or "n"
+    return _cell(book, element, element.get("r") or "", element.get("t") or "n")
+
+
+def _cell(book: Book, element: etree._Element, ref: str, kind: str) -> Value:
     formula = value = inline = None
     for child in element:
-        if child.tag == VALUE:
+        tag = child.tag
+        if tag == VALUE:
             value = child
-        elif child.tag == FORMULA_TAG:
+        elif tag == FORMULA_TAG:
             formula = child
-        elif child.tag == INLINE:
+        elif tag == INLINE:
             inline = child
-    raw = value.text or "" if value is not None else ""
     if formula is not None and formula.text:
         return Value("=" + formula.text, FORMULA, ref)
+    raw = value.text or "" if value is not None else ""
     flag = CACHED if formula is not None else ""
-    if kind == "s":
+    # Most frequent kinds first: openpyxl writes inline strings, Excel and LibreOffice shared ones.
+    if kind == "inlineStr":
+        text = _rich_text(inline) if inline is not None else ""
+    elif kind == "s":
         index = int(raw) if raw.isdigit() else -1
         text = book.strings[index] if 0 <= index < len(book.strings) else ""
-    elif kind == "inlineStr":
-        text = _rich_text(inline) if inline is not None else ""
     elif kind == "str":
         text = _unescape(raw)
     elif kind == "b":
@@ -241,38 +259,51 @@ def read_sheet(book: Book, name: str, title: str) -> tuple[Rows, list[Merge]]:
     rows: Rows = {}
     merges: list[Merge] = []
     count = 0
+    for element in _sheet_elements(book, name):
+        if element.tag == ROW:
+            number = int(element.get("r") or (max(rows, default=0) + 1))
+            cells = _row_cells(book, element)
+            if cells:
+                rows[number] = cells
+                count += sum(1 for v in cells.values() if v.text)
+            if count > MAX_CELLS:
+                raise ReturnRejected(
+                    f"The sheet {title!r} has more than {MAX_CELLS:,} filled cells, "
+                    "far more than any return.",
+                    "Ask the agency to send the audit return on its own.",
+                )
+        else:
+            merges.append(cell_range(element.get("ref") or ""))
+    return rows, merges
+
+
+def _sheet_elements(book: Book, name: str) -> Iterator[etree._Element]:
+    """A sheet's <row> and <mergeCell> elements in document order: parsed whole, or streamed."""
+    if book.package.getinfo(name).file_size <= WHOLE_SHEET_BYTES:
+        yield from etree.fromstring(book.package.read(name), parser()).iter(ROW, MERGE)
+        return
     with book.package.open(name) as fh:
         for _, element in etree.iterparse(fh, tag=(ROW, MERGE), resolve_entities=False):
+            yield element
+            # Read rows are emptied so a streamed sheet's memory stays flat.
             if element.tag == ROW:
-                number = int(element.get("r") or (max(rows, default=0) + 1))
-                cells = _row_cells(book, element)
-                if cells:
-                    rows[number] = cells
-                    count += sum(1 for v in cells.values() if v.text)
                 element.clear()
-                if count > MAX_CELLS:
-                    raise ReturnRejected(
-                        f"The sheet {title!r} has more than {MAX_CELLS:,} filled cells, "
-                        "far more than any return.",
-                        "Ask the agency to send the audit return on its own.",
-                    )
-            else:
-                merges.append(cell_range(element.get("ref") or ""))
-    return rows, merges
 
 
 def _row_cells(book: Book, element: etree._Element) -> dict[int, Value]:
     cells: dict[int, Value] = {}
     next_col = 0
     for c in element.iter(CELL):
-        match = CELL_REF.match(c.get("r") or "")
-        col = column_index(match.group(1)) if match else next_col
+        ref = c.get("r") or ""
+        match = CELL_REF.match(ref)
+        col = _column(match.group(1)) if match else next_col
         next_col = col + 1
+        kind = c.get("t") or "n"
         # A cell with no children is formatting alone and shows nothing (an empty boolean or
         # error cell still shows FALSE or is noted, so those are read).
-        if col >= MAX_COLUMNS or (len(c) == 0 and c.get("t") not in ("b", "e")):
+        if col >= MAX_COLUMNS or (len(c) == 0 and kind not in ("b", "e")):
             continue
-        value = cell_value(book, c)
+        value = _cell(book, c, ref, kind)
         if value.text or value.flag:
             cells[col] = value
     return cells
