@@ -25,6 +25,8 @@ BODY_PART = "word/document.xml"
 MAX_BODY_BYTES = 50_000_000
 STYLE = "qap-form"
 _NS = {"w": W[1:-1]}
+SDT_PR, SDT_CONTENT, TAG, VAL = f"{W}sdtPr", f"{W}sdtContent", f"{W}tag", f"{W}val"
+SHOWING_PLACEHOLDER, DATE, FULL_DATE = f"{W}showingPlcHdr", f"{W}date", f"{W}fullDate"
 # Evaluated by libxml2: an ancestor test per node costs nothing in Python.
 OUTER_CONTROLS = etree.XPath("descendant-or-self::w:sdt[not(ancestor::w:sdt)]", namespaces=_NS)
 # Only run content counts (w:tab also names tab stops in paragraph properties), and tracked
@@ -51,13 +53,13 @@ def read_qap_docx(source: Path | Package) -> RawReturn:
     found = FormAnswers()
     untagged = 0
     for position, sdt in enumerate(controls):
-        tag = _tag(sdt)
+        tag, value = _field(sdt)
         if tag is None:
             untagged += 1
             tag = field_map[position] if by_position else None
         parsed = parse_tag(tag) if tag else None
         if parsed is not None:
-            found.add(parsed, _value(sdt))
+            found.add(parsed, value)
     if untagged:
         how = "matched by position from the form's field map" if by_position else "not read"
         found.note(f"{untagged} of {len(controls)} answer fields had lost their tags; {how}")
@@ -97,25 +99,28 @@ def _controls(body: Any) -> Iterator[Any]:
     yield from OUTER_CONTROLS(body)
 
 
-def _tag(sdt: Any) -> str | None:
-    tag = sdt.find(f"{W}sdtPr/{W}tag")
-    value = None if tag is None else tag.get(f"{W}val")
-    return value or None
-
-
-def _value(sdt: Any) -> str:
-    """The control's content as the agency left it; a placeholder reads as empty."""
-    props = sdt.find(f"{W}sdtPr")
-    if props is not None and props.find(f"{W}showingPlcHdr") is not None:
-        return ""
-    content = sdt.find(f"{W}sdtContent")
+def _field(sdt: Any) -> tuple[str | None, str]:
+    """The control's tag, and its content as the agency left it (a placeholder reads as empty)."""
+    tag = date = None
+    placeholder = False
+    # One pass over the properties: a find() per property costs more than the walk.
+    props = sdt.find(SDT_PR)
+    for prop in () if props is None else props:
+        if prop.tag == TAG:
+            tag = prop.get(VAL) or None
+        elif prop.tag == SHOWING_PLACEHOLDER:
+            placeholder = True
+        elif prop.tag == DATE:
+            date = prop
+    if placeholder:
+        return tag, ""
+    content = sdt.find(SDT_CONTENT)
     text = "" if content is None else _text(content).strip()
     if text in PLACEHOLDERS:
-        return ""
-    date = None if props is None else props.find(f"{W}date")
+        return tag, ""
     if date is not None and text:
-        return _picked_date(date.get(f"{W}fullDate"), text)
-    return text
+        return tag, _picked_date(date.get(FULL_DATE), text)
+    return tag, text
 
 
 def _text(content: Any) -> str:
