@@ -249,8 +249,12 @@ class Registry:
         """Store rows read this time; once rows no longer in the sheet outnumber those in it,
         keep only the sheet's (`stored`: how many rows the table held when read)."""
         fresh = _dumped(read_now)
+        prune = stored + len(fresh) > 2 * len(current) + 64
+        if not fresh and not prune:
+            # Even an empty write transaction costs a commit (tens of ms on a busy disk).
+            return
         with self.conn:
-            if stored + len(fresh) > 2 * len(current) + 64:
+            if prune:
                 kept = self.conn.execute("SELECT digest, vals FROM row_reads").fetchall()
                 wanted = set(current)
                 self.conn.execute("DELETE FROM row_reads")

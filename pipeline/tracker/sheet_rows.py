@@ -1,15 +1,18 @@
 """The Tracker sheet's XML kept as bytes, with each <row> located, parsed only when qap touches it.
 
 Holding a parsed tree of a 5,000-row sheet costs about 100 MB; holding its bytes costs 5 MB.
-The reader parses the whole sheet once, then keeps the bytes, the byte span of every row, and
-a small skeleton (everything but the rows) for the dimension, columns and filter. A write
-re-emits untouched rows byte for byte and serialises only the rows it parsed.
+The store finds each row's byte span in the bytes (`<` cannot occur in XML text or attribute
+values, and comments and CDATA among the rows are refused, so every `<row` is a row tag),
+parses a small skeleton (everything but the rows) for the dimension, columns and filter, and
+parses rows only when asked: the reader parses the rows it has not read before, a write the
+rows it changes. A write re-emits untouched rows byte for byte and serialises only the rows it
+parsed for patching.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from lxml import etree
 
@@ -18,6 +21,9 @@ from pipeline.tracker.book import M, parse_xml, to_xml
 
 MARK = "qap-rows"
 _R = re.compile(rb'\sr="(\d+)"')
+_ROW = f"{M}row"
+# The first <sheetData> tag, with the prefix the sheet gives its main namespace, if any.
+_SHEET_DATA = re.compile(rb"<(?:([A-Za-z_][\w.\-]*):)?sheetData(?=[\s>/])")
 
 
 def _unreadable(why: str) -> TrackerError:
@@ -31,21 +37,47 @@ def _unreadable(why: str) -> TrackerError:
 class RowStore:
     """Rows by number: spans of the original bytes, parsed into elements on first use."""
 
-    def __init__(self, raw: bytes, root: etree._Element, numbers: list[int]) -> None:
+    def __init__(self, raw: bytes) -> None:
         self.raw = raw
-        prefix = f"{root.prefix}:" if root.prefix else ""
-        self.namespaces = {k: v for k, v in root.nsmap.items()}
-        self.wrapper = b"<w " + b" ".join(_declarations(self.namespaces)) + b">"
-        start, body_start, body_end, end = _sheet_data(raw, prefix.encode())
+        found = _SHEET_DATA.search(raw)
+        if found is None:
+            raise _unreadable("no sheetData element")
+        prefix = found.group(1) + b":" if found.group(1) else b""
+        start, body_start, body_end, end = _sheet_data(raw, found.start(), prefix)
         self.skeleton = parse_xml(
             raw[:start]
-            + f"<{prefix}sheetData><!--{MARK}--></{prefix}sheetData>".encode()
+            + b"<"
+            + prefix
+            + b"sheetData><!--"
+            + MARK.encode()
+            + b"--></"
+            + prefix
+            + b"sheetData>"
             + raw[end:]
         )
-        self.spans = _row_spans(raw, body_start, body_end, prefix.encode(), numbers)
+        holder = self.skeleton.find(f"{M}sheetData")
+        if holder is None or len(holder) != 1 or holder[0].text != MARK:
+            raise _unreadable("no sheetData element")
+        self.namespaces = {k: v for k, v in self.skeleton.nsmap.items()}
+        self.wrapper = b"<w " + b" ".join(_declarations(self.namespaces)) + b">"
+        self.spans = _row_spans(raw, body_start, body_end, prefix)
         self.parsed: dict[int, etree._Element] = {}
         # The bytes each parsed row was last serialised as.
         self.emitted: dict[int, bytes] = {}
+
+    def read(self, numbers: Iterable[int]) -> Iterator[tuple[int, etree._Element]]:
+        """Rows parsed for reading only (in one parse, not kept: a write re-emits them as they
+        were), in the order asked, each with its number."""
+        wanted = [number for number in numbers if number in self.spans]
+        if not wanted:
+            return
+        raw, spans = self.raw, self.spans
+        body = b"".join(raw[spans[n][0] : spans[n][1]] for n in wanted)
+        wrapped = parse_xml(self.wrapper + body + b"</w>")
+        rows = [child for child in wrapped if child.tag == _ROW]
+        if len(rows) != len(wanted):
+            raise _unreadable("rows qap could not locate")
+        yield from zip(wanted, rows, strict=True)
 
     def get(self, number: int) -> etree._Element | None:
         """The <row> element with this number (parsed now if needed), or None."""
@@ -54,9 +86,7 @@ class RowStore:
         span = self.spans.get(number)
         if span is None:
             return None
-        wrapped = parse_xml(self.wrapper + self.raw[span[0] : span[1]] + b"</w>")
-        row = wrapped.find(f"{M}row")
-        assert row is not None
+        ((_, row),) = self.read((number,))
         self.parsed[number] = row
         return row
 
@@ -106,11 +136,8 @@ def _declarations(namespaces: dict[str | None, str]) -> list[bytes]:
     ]
 
 
-def _sheet_data(raw: bytes, prefix: bytes) -> tuple[int, int, int, int]:
-    """Offsets of <sheetData>: its start, where its rows begin and end, and its end."""
-    start = _find_tag(raw, b"<" + prefix + b"sheetData", 0)
-    if start < 0:
-        raise _unreadable("no sheetData element")
+def _sheet_data(raw: bytes, start: int, prefix: bytes) -> tuple[int, int, int, int]:
+    """Offsets of <sheetData> (found at `start`): its start, where its rows begin and end, and its end."""
     open_end = raw.index(b">", start) + 1
     if raw[open_end - 2 : open_end] == b"/>":
         return start, open_end, open_end, open_end
@@ -120,45 +147,20 @@ def _sheet_data(raw: bytes, prefix: bytes) -> tuple[int, int, int, int]:
     return start, open_end, close, close + len(b"</" + prefix + b"sheetData>")
 
 
-def _find_tag(raw: bytes, tag: bytes, start: int, end: int | None = None) -> int:
-    """The next `<tag` followed by a space, '>' or '/', or -1."""
-    stop = len(raw) if end is None else end
-    while True:
-        at = raw.find(tag, start, stop)
-        if at < 0 or raw[at + len(tag) : at + len(tag) + 1] in (
-            b" ",
-            b">",
-            b"/",
-            b"\t",
-            b"\n",
-            b"\r",
-        ):
-            return at
-        start = at + 1
-
-
-def _row_spans(
-    raw: bytes, start: int, end: int, prefix: bytes, numbers: list[int]
-) -> dict[int, tuple[int, int]]:
-    """Byte span of each row, checked against the rows the parser found (same numbers, same order)."""
+def _row_spans(raw: bytes, start: int, end: int, prefix: bytes) -> dict[int, tuple[int, int]]:
+    """Byte span of each row by its number (r, else one more than the row before)."""
     body = raw[start:end]
     if b"<!--" in body or b"<![CDATA[" in body or b"<?" in body:
         raise _unreadable("comments or CDATA among its rows")
-    tag = b"<" + prefix + b"row"
-    starts = []
-    at = _find_tag(raw, tag, start, end)
-    while at >= 0:
-        starts.append(at)
-        at = _find_tag(raw, tag, at + 1, end)
-    if len(starts) != len(numbers):
-        raise _unreadable("rows qap could not locate")
+    tag = re.compile(b"<" + re.escape(prefix) + rb"row(?=[\s>/])")
+    starts = [found.start() for found in tag.finditer(raw, start, end)]
     spans: dict[int, tuple[int, int]] = {}
     previous = 0
-    for index, (at, number) in enumerate(zip(starts, numbers, strict=True)):
-        tag_end = raw.index(b">", at)
-        found = _R.search(raw, at, tag_end)
-        given = int(found.group(1)) if found else previous + 1
-        if given != number or number in spans:
+    search = _R.search
+    for index, at in enumerate(starts):
+        found = search(raw, at, raw.index(b">", at))
+        number = int(found.group(1)) if found else previous + 1
+        if number in spans:
             raise _unreadable("rows out of order or numbered twice")
         previous = number
         spans[number] = (at, starts[index + 1] if index + 1 < len(starts) else end)
