@@ -16,7 +16,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline.definitions import AuditDefinition, load_catalogue
-from pipeline.ledger import ACCEPTED, NewFile, open_ledger
+from pipeline.ledger import ACCEPTED, open_ledger
+from pipeline.ledger_rows import NewFile
 from pipeline.model import StoredReturn
 from pipeline.workspace import Workspace, init_workspace
 

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 from pipeline.errors import TrackerBusy, UnknownAuditError
 from pipeline.inbox import InboxScanner
-from pipeline.ledger import ACCEPTED, DUPLICATE, QUARANTINED, Ledger, open_ledger, utc_now
+from pipeline.ledger import ACCEPTED, DUPLICATE, QUARANTINED, Ledger, open_ledger
+from pipeline.ledger_rows import utc_now
 from pipeline.lock import workspace_lock
 from pipeline.processing import (
     Context,

@@ -8,27 +8,27 @@ agency for the same audit becomes current and the earlier one stays as history.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import os
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, fields
-from typing import Any, TypeVar
+from typing import Any
 
 from pipeline.errors import WorkspaceError
+from pipeline.ledger_rows import (
+    FileRecord,
+    NewFile,
+    file_record,
+    stored_return,
+    time_text,
+    to_json,
+)
 from pipeline.model import (
     RETURN_FORM,
     UPDATE_FORM,
-    Action,
-    Answer,
     AuditReturn,
-    CaseReturn,
-    Identification,
-    RawUpdate,
-    ReturnIssue,
     StoredReturn,
 )
 from pipeline.workspace import Workspace
@@ -88,105 +88,8 @@ CREATE TABLE IF NOT EXISTS dirty (audit_id TEXT PRIMARY KEY);
 _SCHEMA_NAMES = frozenset(re.findall(r"IF NOT EXISTS (\w+)", _SCHEMA))
 
 
-@dataclass(frozen=True)
-class NewFile:
-    """What intake knows about a file before the ledger records it."""
-
-    token: str
-    sha256: str
-    original_name: str
-    received_at: dt.datetime
-    size: int
-    outcome: str
-    stored_path: str
-    reason: str = ""
-    advice: str = ""
-    messages: tuple[str, ...] = ()
-    audit_id: str | None = None
-    agency_key: str | None = None
-
-
-@dataclass(frozen=True)
-class FileRecord(NewFile):
-    """A file that entered the inbox: what it was, what happened to it and where it is kept."""
-
-    file_id: int = 0
-    placed: bool = False
-
-
-def utc_now() -> dt.datetime:
-    """The current time in UTC, as the ledger stores times."""
-    return dt.datetime.now(dt.UTC)
-
-
-def _time(value: dt.datetime) -> str:
-    # Fixed-width UTC text sorts in time order inside SQLite.
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _parse_time(text: str) -> dt.datetime:
-    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
-
-
-def _dump(value: Any) -> str:
-    # ensure_ascii keeps lone surrogates and control characters round-trippable through SQLite.
-    return json.dumps(value, ensure_ascii=True, separators=(",", ":"))
-
-
-T = TypeVar("T")
-
-
-def _build(cls: type[T], data: dict[str, Any]) -> T:
-    """A model record from its JSON: lists back to tuples; fields added since get their defaults."""
-    names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
-    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in names})
-
-
-def _answers(items: Iterable[dict[str, Any]]) -> tuple[Answer, ...]:
-    return tuple(_build(Answer, item) for item in items)
-
-
-def _decode_return(row: sqlite3.Row) -> AuditReturn:
-    return AuditReturn(
-        audit_id=row["audit_id"],
-        agency_key=row["agency_key"],
-        identification=_build(Identification, json.loads(row["identification"])),
-        file_name=row["file_name"],
-        style=row["style"],
-        answers=_answers(json.loads(row["answers"])),
-        cases=tuple(
-            CaseReturn(index=c["index"], ref=c["ref"], answers=_answers(c["answers"]))
-            for c in json.loads(row["cases"])
-        ),
-        actions=tuple(_build(Action, a) for a in json.loads(row["actions"])),
-        updates=tuple(_build(RawUpdate, u) for u in json.loads(row["updates"])),
-        completed_by=row["completed_by"],
-        role=row["role"],
-        completed_on=row["completed_on"],
-        issues=tuple(_build(ReturnIssue, i) for i in json.loads(row["issues"])),
-        kind=row["kind"],
-    )
-
-
-def _stored(row: sqlite3.Row) -> StoredReturn:
-    return StoredReturn(
-        return_id=row["id"],
-        sha256=row["sha256"],
-        received_at=_parse_time(row["received_at"]),
-        current=bool(row["current"]),
-        data=_decode_return(row),
-    )
-
-
-def _file_record(row: sqlite3.Row) -> FileRecord:
-    data = dict(row)
-    data.update(
-        file_id=data.pop("id"),
-        received_at=_parse_time(data["received_at"]),
-        messages=tuple(json.loads(data["messages"])),
-        placed=bool(data["placed"]),
-    )
-    return FileRecord(**data)
+# Every commit that records a file or a return reaches the disk before the original is moved.
+DURABLE = "FULL"
 
 
 class Ledger:
@@ -208,12 +111,12 @@ class Ledger:
                     new.token,
                     new.sha256,
                     new.original_name,
-                    _time(new.received_at),
+                    time_text(new.received_at),
                     new.size,
                     new.outcome,
                     new.reason,
                     new.advice,
-                    _dump(list(new.messages)),
+                    to_json(list(new.messages)),
                     new.stored_path,
                     new.audit_id,
                     new.agency_key,
@@ -228,7 +131,7 @@ class Ledger:
         return record
 
     def _insert_return(self, file_id: int, new: NewFile, ret: AuditReturn) -> None:
-        received = _time(new.received_at)
+        received = time_text(new.received_at)
         latest = self._conn.execute(
             "SELECT id, received_at FROM returns WHERE audit_id=? AND agency_key=? AND current=1"
             " AND kind!=?",
@@ -250,15 +153,15 @@ class Ledger:
                 int(current),
                 ret.file_name,
                 ret.style,
-                _dump(asdict(ret.identification)),
+                to_json(ret.identification),
                 ret.completed_by,
                 ret.role,
                 ret.completed_on,
-                _dump([asdict(a) for a in ret.answers]),
-                _dump([asdict(c) for c in ret.cases]),
-                _dump([asdict(a) for a in ret.actions]),
-                _dump([asdict(u) for u in ret.updates]),
-                _dump([asdict(i) for i in ret.issues]),
+                to_json(ret.answers),
+                to_json(ret.cases),
+                to_json(ret.actions),
+                to_json(ret.updates),
+                to_json(ret.issues),
             ),
         )
         if ret.kind != UPDATE_FORM and latest is not None and current:
@@ -270,8 +173,14 @@ class Ledger:
 
     def mark_placed(self, file_id: int) -> None:
         """Note that a file's original bytes are now in the archive or quarantine."""
-        with self._conn:
-            self._conn.execute("UPDATE files SET placed=1 WHERE id=?", (file_id,))
+        # Not flushed to disk by itself: if a power cut loses it, `recover` finds the file in
+        # place and marks it again. The next durable commit flushes it anyway.
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        try:
+            with self._conn:
+                self._conn.execute("UPDATE files SET placed=1 WHERE id=?", (file_id,))
+        finally:
+            self._conn.execute(f"PRAGMA synchronous={DURABLE}")
 
     def dirty_audits(self) -> list[str]:
         """Audits whose report has not been rebuilt since a return arrived."""
@@ -293,14 +202,14 @@ class Ledger:
     def file_by_token(self, token: str) -> FileRecord | None:
         """The file claimed under this processing token, or None."""
         row = self._conn.execute("SELECT * FROM files WHERE token=?", (token,)).fetchone()
-        return _file_record(row) if row else None
+        return file_record(row) if row else None
 
     def file_stored_at(self, stored_path: str) -> FileRecord | None:
         """The file kept at this workspace-relative path, or None."""
         row = self._conn.execute(
             "SELECT * FROM files WHERE stored_path=? ORDER BY id LIMIT 1", (stored_path,)
         ).fetchone()
-        return _file_record(row) if row else None
+        return file_record(row) if row else None
 
     def accepted_file(self, sha256: str) -> FileRecord | None:
         """The first accepted file with these bytes, or None (quarantined bytes may be retried)."""
@@ -308,22 +217,22 @@ class Ledger:
             "SELECT * FROM files WHERE sha256=? AND outcome=? ORDER BY id LIMIT 1",
             (sha256, ACCEPTED),
         ).fetchone()
-        return _file_record(row) if row else None
+        return file_record(row) if row else None
 
     def unplaced(self) -> list[FileRecord]:
         """Files recorded whose move to archive or quarantine may not have finished."""
         rows = self._conn.execute("SELECT * FROM files WHERE placed=0 ORDER BY id").fetchall()
-        return [_file_record(r) for r in rows]
+        return [file_record(r) for r in rows]
 
     def files(self) -> list[FileRecord]:
         """Every file received, oldest first."""
         rows = self._conn.execute("SELECT * FROM files ORDER BY received_at, id").fetchall()
-        return [_file_record(r) for r in rows]
+        return [file_record(r) for r in rows]
 
     def return_for_file(self, file_id: int) -> StoredReturn | None:
         """The return read from one file, or None if it was not accepted."""
         row = self._conn.execute("SELECT * FROM returns WHERE file_id=?", (file_id,)).fetchone()
-        return _stored(row) if row else None
+        return stored_return(row) if row else None
 
     def current_returns(self, audit_id: str | None = None) -> list[StoredReturn]:
         """The current return of each agency (for one audit or all), excluding progress updates."""
@@ -333,7 +242,7 @@ class Ledger:
             sql += " AND audit_id=?"
             params.append(audit_id)
         rows = self._conn.execute(sql + " ORDER BY audit_id, agency_key", params).fetchall()
-        return [_stored(r) for r in rows]
+        return [stored_return(r) for r in rows]
 
     def history(self, audit_id: str, agency_key: str) -> list[StoredReturn]:
         """Every return an agency sent for an audit, oldest first, superseded ones included."""
@@ -341,7 +250,7 @@ class Ledger:
             "SELECT * FROM returns WHERE audit_id=? AND agency_key=? ORDER BY received_at, id",
             (audit_id, agency_key),
         ).fetchall()
-        return [_stored(r) for r in rows]
+        return [stored_return(r) for r in rows]
 
     def previous_return(
         self, audit_id: str, agency_key: str, before: dt.datetime
@@ -350,16 +259,16 @@ class Ledger:
         row = self._conn.execute(
             "SELECT * FROM returns WHERE audit_id=? AND agency_key=? AND kind=? AND received_at<?"
             " ORDER BY received_at DESC, id DESC LIMIT 1",
-            (audit_id, agency_key, RETURN_FORM, _time(before)),
+            (audit_id, agency_key, RETURN_FORM, time_text(before)),
         ).fetchone()
-        return _stored(row) if row else None
+        return stored_return(row) if row else None
 
     def update_returns(self) -> list[StoredReturn]:
         """Every progress-update return for the tracker, oldest first."""
         rows = self._conn.execute(
             "SELECT * FROM returns WHERE kind=? ORDER BY received_at, id", (UPDATE_FORM,)
         ).fetchall()
-        return [_stored(r) for r in rows]
+        return [stored_return(r) for r in rows]
 
 
 def _create_private(path: os.PathLike[str]) -> None:
@@ -414,7 +323,7 @@ def _prepare(conn: sqlite3.Connection, path: os.PathLike[str]) -> None:
     try:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute(f"PRAGMA synchronous={DURABLE}")
         if _schema_ready(conn, path):
             return
         with conn:

@@ -19,15 +19,8 @@ from pathlib import Path
 from pipeline.config import Partnership
 from pipeline.definitions import Catalogue, load_catalogue
 from pipeline.errors import QapError, ReturnRejected
-from pipeline.ledger import (
-    ACCEPTED,
-    DUPLICATE,
-    QUARANTINED,
-    FileRecord,
-    Ledger,
-    NewFile,
-    utc_now,
-)
+from pipeline.ledger import ACCEPTED, DUPLICATE, QUARANTINED, Ledger
+from pipeline.ledger_rows import FileRecord, NewFile, utc_now
 from pipeline.model import (
     RETURN_FORM,
     UPDATE_FORM,

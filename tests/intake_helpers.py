@@ -10,7 +10,8 @@ from pathlib import Path
 
 from pipeline.definitions import load_catalogue
 from pipeline.forms.issue import issue_forms
-from pipeline.ledger import ACCEPTED, NewFile, open_ledger
+from pipeline.ledger import ACCEPTED, open_ledger
+from pipeline.ledger_rows import NewFile
 from pipeline.model import (
     Answer,
     AuditReturn,

@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.errors import WorkspaceError
-from pipeline.ledger import ACCEPTED, DUPLICATE, QUARANTINED, NewFile, open_ledger
+from pipeline.ledger import ACCEPTED, DUPLICATE, QUARANTINED, open_ledger
+from pipeline.ledger_rows import NewFile
 from pipeline.model import (
     UPDATE_FORM,
     Action,
@@ -130,6 +131,8 @@ def test_placed_and_dirty_bookkeeping(workspace: Workspace) -> None:
         assert [f.token for f in ledger.unplaced()] == ["t1"]
         ledger.mark_placed(record.file_id)
         assert ledger.unplaced() == []
+        # Only that one note is left to recovery after a power cut: later records are durable.
+        assert ledger._conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
         assert ledger.dirty_audits() == ["domestic-abuse-2026"]
         ledger.clear_dirty(["domestic-abuse-2026"])
         assert ledger.dirty_audits() == []

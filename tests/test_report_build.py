@@ -13,7 +13,8 @@ from click.testing import CliRunner
 from docx import Document
 
 from pipeline.cli import cli
-from pipeline.ledger import ACCEPTED, NewFile, open_ledger
+from pipeline.ledger import ACCEPTED, open_ledger
+from pipeline.ledger_rows import NewFile
 from pipeline.model import StoredReturn
 from pipeline.report import write_draft_report
 from pipeline.workspace import Workspace

@@ -85,7 +85,8 @@ def police_and_health() -> list[StoredReturn]:
 
 def record_in_ledger(workspace: Workspace, stored: StoredReturn) -> None:
     """Put a constructed return in the workspace's ledger as if intake had accepted its file."""
-    from pipeline.ledger import ACCEPTED, NewFile, open_ledger
+    from pipeline.ledger import ACCEPTED, open_ledger
+    from pipeline.ledger_rows import NewFile
 
     token = f"{stored.received_at:%Y%m%dT%H%M%S}-{stored.return_id}"
     with open_ledger(workspace) as ledger:
