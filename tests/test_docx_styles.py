@@ -129,3 +129,67 @@ def test_only_the_styles_asked_about_are_parsed(tmp_path: Path) -> None:
         levels = StyleLevels(package)
         assert (levels["Title"], levels["Heading2"], "Normal" in levels) == (0, 2, False)
         assert levels._full is None  # the whole part was never parsed
+
+
+def _custom_heading_document(path: Path) -> Path:
+    """Built-in Title and headings beside custom heading styles (a localised id, an outline level)."""
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.oxml.ns import qn
+
+    document = docx.Document()
+    localised = document.styles.add_style("Überschrift Eins", WD_STYLE_TYPE.PARAGRAPH)
+    localised.element.set(qn("w:styleId"), "berschrift1")
+    localised.element.find(qn("w:name")).set(qn("w:val"), "heading 1")
+    outlined = document.styles.add_style("Section Head", WD_STYLE_TYPE.PARAGRAPH)
+    outlined.element.get_or_add_pPr().append(
+        outlined.element.makeelement(qn("w:outlineLvl"), {qn("w:val"): "2"})
+    )
+    document.add_paragraph("Outlined", style=outlined)
+    for style in ("Title", "Heading 1", "Heading 2", "Heading 9", "List Paragraph", "Normal"):
+        document.add_paragraph(style, style=style)
+    document.add_paragraph("Localised", style=localised)
+    document.save(str(path))
+    return path
+
+
+def test_built_in_ids_and_custom_styles_read_the_same_levels_as_the_whole_part(
+    tmp_path: Path,
+) -> None:
+    from pipeline.readers.docx_xml import P, heading_level
+
+    path = _custom_heading_document(tmp_path / "custom.docx")
+    whole = all_levels(_styles(path))
+    with open_package(path) as package:
+        from lxml import etree
+
+        body = etree.fromstring(package.read("word/document.xml"))
+        paragraphs = list(body.iter(P))
+        levels = StyleLevels(package)
+        read = [heading_level(p, levels) for p in paragraphs]
+    assert read == [heading_level(p, whole) for p in paragraphs]
+    assert read == [3, 0, 1, 2, 9, None, None, 1]
+
+
+def test_built_in_heading_ids_are_read_without_cutting_the_styles(tmp_path: Path) -> None:
+    path = _word_document(tmp_path / "plain.docx")
+    with open_package(path) as package:
+        levels = StyleLevels(package)
+        assert [levels.get(i) for i in ("Title", "Heading1", "Heading9")] == [0, 1, 9]
+        assert "_cut" not in vars(levels) and levels._full is None
+        assert levels.get("ListParagraph") is None
+        assert "_cut" in vars(levels)  # a custom id is looked up in the part
+
+
+def test_a_built_in_id_the_part_does_not_define_is_read_by_its_id(tmp_path: Path) -> None:
+    # The deliberate difference: Word would show such a paragraph as body text.
+    base = _styles(_word_document(tmp_path / "plain.docx"))
+    start = base.index(b'<w:style w:type="paragraph" w:styleId="Heading1"')
+    undefined = base[:start] + base[base.index(b"</w:style>", start) + len(b"</w:style>") :]
+    assert "Heading1" not in all_levels(undefined)
+    path = rewrite_zip(
+        _word_document(tmp_path / "base.docx"),
+        tmp_path / "undefined.docx",
+        {"word/styles.xml": undefined},
+    )
+    with open_package(path) as package:
+        assert StyleLevels(package).get("Heading1") == 1

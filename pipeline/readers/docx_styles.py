@@ -8,12 +8,19 @@ WordprocessingML namespace named once, as w: on the root; styles not nested; ids
 entity references or white space. Any other part is parsed whole (the documented fallback,
 which a test shows agrees). One difference is deliberate: damage in a style no paragraph uses
 is not noticed, as Word itself would repair it.
+
+Most returns name only Word's built-in title and heading styles, whose ids Word (and LibreOffice
+and Google Docs) write as Title and Heading1..Heading9 under the fixed names "Title" and
+"heading N": those ids are read as their levels without cutting styles.xml (its bytes are still
+read, so damage is reported). A second deliberate difference follows: a file that names such an
+id without defining it, or defines it under another heading's name, is read by the id.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from functools import cached_property
 from typing import Any
 
 from lxml import etree
@@ -34,6 +41,8 @@ SPACE = re.compile(rb"\s*")
 UNPLAIN = re.compile(rb"[&\s]")
 DECLARATION = re.compile(rb"""^<\?xml[^>]*?\?>""")
 UTF8 = re.compile(rb"""encoding\s*=\s*["']utf-?8["']""", re.I)
+# Word keeps these ids' names and outline levels fixed (its dialog will not change them).
+BUILT_IN = {"Title": 0, **{f"Heading{n}": n for n in range(1, 10)}}
 
 
 def style_level(style: Any) -> tuple[str, int] | None:
@@ -149,7 +158,6 @@ class StyleLevels(Mapping[str, int]):
     def __init__(self, package: Package) -> None:
         self.package = package
         self._data: bytes | None = None
-        self._cut: _Cut | None = None
         self._full: dict[str, int] | None = None
         self._known: dict[str, int | None] = {}
 
@@ -157,8 +165,12 @@ class StyleLevels(Mapping[str, int]):
         if self._data is None:
             names = self.package.names
             self._data = self.package.read(STYLES_PART) if STYLES_PART in names else b""
-            self._cut = _Cut.of(self._data) if self._data else None
         return self._data
+
+    @cached_property
+    def _cut(self) -> _Cut | None:
+        data = self._load()
+        return _Cut.of(data) if data else None
 
     def _everything(self) -> dict[str, int]:
         if self._full is None:
@@ -168,10 +180,16 @@ class StyleLevels(Mapping[str, int]):
 
     def _level(self, style_id: str) -> int | None:
         if style_id not in self._known:
+            # Read even for a built-in id, though not cut: a document that names a style needs
+            # the part, so damage in it is reported as for any other part the reader reads.
             data = self._load()
-            exact, level = self._cut.level(style_id) if self._cut and style_id else (False, None)
-            if not exact and data:
-                level = self._everything().get(style_id)
+            level = BUILT_IN.get(style_id)
+            if level is None:
+                exact, level = (
+                    self._cut.level(style_id) if self._cut and style_id else (False, None)
+                )
+                if not exact and data:
+                    level = self._everything().get(style_id)
             self._known[style_id] = level
         return self._known[style_id]
 
