@@ -51,7 +51,8 @@ def s(tag: str) -> str:
 ROW, CELL, MERGE, FORMULA_TAG, VALUE, INLINE, TEXT, PHONETIC = (
     s(t) for t in ("row", "c", "mergeCell", "f", "v", "is", "t", "rPh")
 )
-_COLUMNS: dict[str, int] = {}
+_REF_COLUMNS: dict[str, int] = {}
+REF_CACHE_SIZE = 50_000
 
 
 def column_index(letters: str) -> int:
@@ -62,11 +63,15 @@ def column_index(letters: str) -> int:
     return number - 1
 
 
-def _column(letters: str) -> int:
-    # A sheet names the same few columns in every row; 1-3 letters bound the cache.
-    col = _COLUMNS.get(letters)
+def _ref_column(ref: str) -> int:
+    """The 0-based column of a cell ref such as B7, or -1 when it is not one."""
+    # Forms put the same refs in every return, so a bounded cache skips most regex matches.
+    col = _REF_COLUMNS.get(ref)
     if col is None:
-        col = _COLUMNS[letters] = column_index(letters)
+        match = CELL_REF.match(ref)
+        col = column_index(match.group(1)) if match else -1
+        if len(_REF_COLUMNS) < REF_CACHE_SIZE:
+            _REF_COLUMNS[ref] = col
     return col
 
 
@@ -196,6 +201,10 @@ class Value(NamedTuple):
     ref: str
 
 
+# Builds a Value from a (text, flag, ref) tuple without NamedTuple's Python-level __new__.
+_value = tuple.__new__
+
+
 def cell_value(book: Book, element: etree._Element) -> Value:
     """A <c> element as text: strings resolved, dates as ISO, formulas as their text."""
     return _cell(book, element, element.get("r") or "", element.get("t") or "n")
@@ -212,13 +221,14 @@ def _cell(book: Book, element: etree._Element, ref: str, kind: str) -> Value:
         elif tag == INLINE:
             inline = child
     if formula is not None and formula.text:
-        return Value("=" + formula.text, FORMULA, ref)
-    raw = value.text or "" if value is not None else ""
+        return _value(Value, ("=" + formula.text, FORMULA, ref))
     flag = CACHED if formula is not None else ""
-    # Most frequent kinds first: openpyxl writes inline strings, Excel and LibreOffice shared ones.
+    # Most frequent first: openpyxl writes inline strings, Excel and LibreOffice shared ones.
     if kind == "inlineStr":
         text = _rich_text(inline) if inline is not None else ""
-    elif kind == "s":
+        return _value(Value, (text, flag, ref))
+    raw = value.text or "" if value is not None else ""
+    if kind == "s":
         index = int(raw) if raw.isdigit() else -1
         text = book.strings[index] if 0 <= index < len(book.strings) else ""
     elif kind == "str":
@@ -231,7 +241,7 @@ def _cell(book: Book, element: etree._Element, ref: str, kind: str) -> Value:
         text = raw[:10]
     else:
         text = _number(book, raw, int(element.get("s") or 0))
-    return Value(text, flag, ref)
+    return _value(Value, (text, flag, ref))
 
 
 def _number(book: Book, raw: str, style: int) -> str:
@@ -295,8 +305,9 @@ def _row_cells(book: Book, element: etree._Element) -> dict[int, Value]:
     next_col = 0
     for c in element.iter(CELL):
         ref = c.get("r") or ""
-        match = CELL_REF.match(ref)
-        col = _column(match.group(1)) if match else next_col
+        col = _ref_column(ref)
+        if col < 0:
+            col = next_col
         next_col = col + 1
         kind = c.get("t") or "n"
         # A cell with no children is formatting alone and shows nothing (an empty boolean or
