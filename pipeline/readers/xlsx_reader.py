@@ -41,7 +41,8 @@ class _SheetReader:
         shown: dict[int, dict[int, str]] = {}
         for number, cells in rows.items():
             for col, value in cells.items():
-                self._note(value.flag, value.ref, value.text)
+                if value.flag:
+                    self._note(value.flag, value.ref, value.text)
                 if value.text:
                     shown.setdefault(number, {})[col] = value.text
         return self._assemble(shown, merges)
@@ -66,13 +67,15 @@ class _SheetReader:
             for r in range(top, bottom + 1):
                 for c in range(left, min(right, width - 1) + 1):
                     origin[(r, c)] = (top, left)
+        # Each column's "Title!B" once, not once a cell.
+        columns = [f"{self.title}!{column_letters(col)}" for col in range(width)]
         grid: list[list[Cell]] = []
         for number in sorted(rows):
             row: list[Cell] = []
             for col in range(width):
                 top, left = origin.get((number, col), (number, col))
                 text = rows.get(top, {}).get(left, "")
-                ref = f"{self.title}!{column_letters(left)}{top}"
+                ref = f"{columns[left]}{top}"
                 row.append(Cell(text, ref, ref))
             grid.append(row)
         _repair_ids(grid)
