@@ -21,6 +21,7 @@ from pipeline.ledger_rows import (
     FileRecord,
     NewFile,
     file_record,
+    parse_time,
     stored_return,
     time_text,
     to_json,
@@ -102,6 +103,18 @@ class Ledger:
 
     def record(self, new: NewFile, audit_return: AuditReturn | None = None) -> FileRecord:
         """Record a file, and the return read from it, in one transaction."""
+        return self._record(new, audit_return)[0]
+
+    def record_accepted(self, new: NewFile, ret: AuditReturn) -> tuple[FileRecord, StoredReturn]:
+        """Record an accepted file and its return; the return as stored, without reading it back."""
+        record, stored = self._record(new, ret)
+        assert stored is not None
+        return record, stored
+
+    def _record(
+        self, new: NewFile, audit_return: AuditReturn | None
+    ) -> tuple[FileRecord, StoredReturn | None]:
+        stored = None
         with self._conn:
             cur = self._conn.execute(
                 "INSERT INTO files (token, sha256, original_name, received_at, size, outcome,"
@@ -125,12 +138,12 @@ class Ledger:
             file_id = cur.lastrowid
             assert file_id is not None
             if audit_return is not None:
-                self._insert_return(file_id, new, audit_return)
+                stored = self._insert_return(file_id, new, audit_return)
         record = self.file_by_token(new.token)
         assert record is not None
-        return record
+        return record, stored
 
-    def _insert_return(self, file_id: int, new: NewFile, ret: AuditReturn) -> None:
+    def _insert_return(self, file_id: int, new: NewFile, ret: AuditReturn) -> StoredReturn:
         received = time_text(new.received_at)
         latest = self._conn.execute(
             "SELECT id, received_at FROM returns WHERE audit_id=? AND agency_key=? AND current=1"
@@ -170,6 +183,9 @@ class Ledger:
                 (cur.lastrowid, latest["id"]),
             )
         self._conn.execute("INSERT OR IGNORE INTO dirty (audit_id) VALUES (?)", (ret.audit_id,))
+        return_id = cur.lastrowid
+        assert return_id is not None
+        return StoredReturn(return_id, new.sha256, parse_time(received), current, ret)
 
     def mark_placed(self, file_id: int) -> None:
         """Note that a file's original bytes are now in the archive or quarantine."""

@@ -21,11 +21,7 @@ from pipeline.definitions import Catalogue, load_catalogue
 from pipeline.errors import QapError, ReturnRejected
 from pipeline.ledger import ACCEPTED, DUPLICATE, QUARANTINED, Ledger
 from pipeline.ledger_rows import FileRecord, NewFile, utc_now
-from pipeline.model import (
-    RETURN_FORM,
-    UPDATE_FORM,
-    AuditReturn,
-)
+from pipeline.model import RETURN_FORM, UPDATE_FORM, AuditReturn, StoredReturn
 from pipeline.store import (
     Claimed,
     archive_name,
@@ -186,15 +182,24 @@ def _rejection(exc: BaseException) -> tuple[str, str, tuple[str, ...]]:
     )
 
 
-def _finish(ctx: Context, ledger: Ledger, claimed: Claimed, record: FileRecord) -> Outcome:
-    """Write the receipt or note for a recorded file and give the original its final name."""
+def _finish(
+    ctx: Context,
+    ledger: Ledger,
+    claimed: Claimed,
+    record: FileRecord,
+    stored: StoredReturn | None = None,
+) -> Outcome:
+    """Write the receipt or note for a recorded file and give the original its final name.
+
+    `stored` is the return just recorded, when there is one; after a crash it is read back.
+    """
     receipt = ""
     issues = 0
     kind = RETURN_FORM
     if record.outcome == ACCEPTED:
         from pipeline.receipts import write_receipt
 
-        stored = ledger.return_for_file(record.file_id)
+        stored = stored or ledger.return_for_file(record.file_id)
         assert stored is not None
         previous = ledger.previous_return(
             stored.data.audit_id, stored.data.agency_key, stored.received_at
@@ -252,6 +257,7 @@ def process_claimed(
     size = claimed.path.stat().st_size
     checkpoint("after-hash")
     base = NewFile(claimed.token, sha, claimed.original_name, claimed.received_at, size, "", "")
+    stored: StoredReturn | None = None
     first = ledger.accepted_file(sha)
     if first is not None:
         when = first.received_at.astimezone()
@@ -293,9 +299,9 @@ def process_claimed(
                 audit_id=ret.audit_id,
                 agency_key=ret.agency_key,
             )
-            record = ledger.record(new, ret)
+            record, stored = ledger.record_accepted(new, ret)
     checkpoint("after-record")
-    return _finish(ctx, ledger, claimed, record)
+    return _finish(ctx, ledger, claimed, record, stored)
 
 
 def process_path(

@@ -7,6 +7,7 @@ what was counted. Besides the ledger and the report, it is the one file that hol
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import re
 import textwrap
@@ -96,6 +97,12 @@ def _wrap(text: str, indent: str, hang: str = "") -> list[str]:
     return lines
 
 
+@functools.lru_cache(maxsize=2048)
+def _question_heading(qid: str, text: str, indent: str, hang: str) -> tuple[str, ...]:
+    # The same for every receipt of an audit: wrapped once per process.
+    return tuple(_wrap(f"{qid}  {text}", indent, hang))
+
+
 def _answer_lines(answer: Answer | None, indent: str) -> list[str]:
     if answer is None or (answer.value is None and not answer.raw.strip()):
         return [f"{indent}Answer: (not answered)"]
@@ -129,7 +136,7 @@ def _questions(
         lines += ["", f"{indent}Section {section.id}: {section.title}"]
         for question in questions:
             hang = " " * (len(question.id) + 2)
-            lines += _wrap(f"{question.id}  {question.text}", indent + "  ", hang)
+            lines += _question_heading(question.id, question.text, indent + "  ", hang)
             lines += _answer_lines(by_qid.get(question.id), indent + "  " + hang)
     known = {q.id for q in audit.questions}
     extra = [a for a in answers if a.qid not in known]

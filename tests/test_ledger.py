@@ -236,3 +236,11 @@ def test_previous_return_is_the_last_earlier_one_in_history(workspace: Workspace
             assert (found.data if found else None) == (earlier[-1] if earlier else None)
         last = ledger.previous_return("domestic-abuse-2026", "police", T0 + dt.timedelta(days=1))
     assert last is not None and last.data.completed_by == "C"
+
+
+def test_the_return_handed_back_on_recording_is_the_one_read_back(workspace: Workspace) -> None:
+    with open_ledger(workspace) as ledger:
+        ledger.record(new_file("t0", "c" * 64, T0 - dt.timedelta(days=1)), sample_return())
+        record, stored = ledger.record_accepted(new_file("t1", "a" * 64), sample_return())
+        assert stored == ledger.return_for_file(record.file_id)
+        assert stored.current and stored.return_id == 2
