@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from collections.abc import Mapping
 
+import pytest
+
+from pipeline.tracker.columns import KEYS
 from pipeline.tracker.merge import merge
 from pipeline.tracker.records import CellState, CellWrite, QapRow, SheetRow
+from pipeline.tracker.state import Settled, States
 
 TODAY = dt.date(2027, 2, 15)
 
@@ -129,3 +135,62 @@ def test_duplicate_ref_is_left_alone_and_logged() -> None:
     result = merge(rows, [], {}, today=TODAY)
     assert not [w for w in result.writes if w.row == 3]
     assert any(e.change == "duplicate" and "row 3" in e.detail for e in result.log)
+
+
+def _as_read(values: Mapping[str, str]) -> dict[str, str]:
+    return {key: values.get(key, "") for key in KEYS}
+
+
+def _digest(values: Mapping[str, str]) -> bytes:
+    return hashlib.blake2b(repr(sorted(values.items())).encode(), digest_size=16).digest()
+
+
+def _settled_run() -> tuple[list[SheetRow], list[QapRow], States, dict[str, Settled]]:
+    """A first merge of three actions, and the rows, memory and settled rows it leaves."""
+    qaps = [_qap(), _qap("DA26-POL-02", text="Audit referrals"), _qap("DA26-POL-03")]
+    first = merge([], qaps, {}, today=TODAY)
+    rows = [SheetRow(r.row, _as_read(r.values)) for r in first.rows]
+    digests = {r.row: _digest(r.values) for r in rows}
+    settled = {
+        ref: Settled(digests[memo[0]], *memo[1:])
+        for ref, memo in first.settle.items()
+        if memo is not None
+    }
+    return rows, qaps, States(dict(first.states)), settled
+
+
+@pytest.mark.parametrize(
+    "change", ["none", "later-day", "past-target", "new-offer", "group-edit", "duplicate"]
+)
+def test_settled_rows_merge_exactly_as_a_full_merge_would(change: str) -> None:
+    rows, qaps, state, settled = _settled_run()
+    today = TODAY
+    if change == "later-day":
+        today = TODAY + dt.timedelta(days=3)
+    elif change == "past-target":
+        today = dt.date(2027, 7, 1)
+    elif change == "new-offer":
+        qaps[1] = _qap("DA26-POL-02", text="Audit referrals", owner="DCI Z")
+    elif change == "group-edit":
+        rows[2] = SheetRow(rows[2].row, {**rows[2].values, "status": "Completed"})
+    elif change == "duplicate":
+        rows.append(SheetRow(5, dict(rows[0].values)))
+    digests = {r.row: _digest(r.values) for r in rows}
+    full = merge(rows, qaps, state, today=today, next_row=6)
+    quick = merge(rows, qaps, state, today=today, next_row=6, settled=settled, digests=digests)
+    for field_name in ("writes", "log", "added", "updated", "conflicts", "gone", "states"):
+        assert getattr(quick, field_name) == getattr(full, field_name), field_name
+    assert [(r.row, dict(r.values)) for r in quick.rows] == [
+        (r.row, dict(r.values)) for r in full.rows
+    ]
+    assert dict(quick.offered) == dict(full.offered)
+    # Only rows whose inputs changed were merged again.
+    merged_again = {
+        "none": set(),
+        "later-day": set(),
+        "past-target": {"DA26-POL-01", "DA26-POL-02", "DA26-POL-03"},
+        "new-offer": {"DA26-POL-02"},
+        "group-edit": {"DA26-POL-03"},
+        "duplicate": set(),
+    }[change]
+    assert set(quick.settle) == merged_again

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from pipeline.config import Settings
-from pipeline.tracker.rag import AMBER, GREEN, RED, RagRule, rag_for
+from pipeline.tracker.rag import AMBER, GREEN, RED, RagRule, rag_days, rag_for
 
 TODAY = dt.date(2027, 2, 15)
 
@@ -48,3 +48,27 @@ def test_reasons_name_the_rule() -> None:
         "past its target date and not completed"
     )
     assert rag_for("Completed", None, None, TODAY)[1] == "completed"
+
+
+@pytest.mark.parametrize("amber_days", [0, 7, 30])
+@pytest.mark.parametrize("status", ["In progress", "Completed"])
+@pytest.mark.parametrize(
+    "due", [None, dt.date(2027, 2, 1), dt.date(2027, 2, 20), dt.date(2027, 6, 1)]
+)
+def test_rag_days_are_exactly_the_days_the_rag_holds(
+    amber_days: int, status: str, due: dt.date | None
+) -> None:
+    rule = RagRule(amber_days)
+    for offset in range(-120, 121, 3):
+        today = TODAY + dt.timedelta(days=offset)
+        first, last = rag_days(status, due, None, today, rule)
+        rag = rag_for(status, due, None, today, rule)[0]
+        assert first <= today.toordinal() <= last
+        # Every day of the span gives the same RAG, and the days either side (when dates) do not.
+        for day in range(
+            max(first, today.toordinal() - 200), min(last, today.toordinal() + 200) + 1
+        ):
+            assert rag_for(status, due, None, dt.date.fromordinal(day), rule)[0] == rag
+        for day in (first - 1, last + 1):
+            if 1 <= day <= dt.date.max.toordinal():
+                assert rag_for(status, due, None, dt.date.fromordinal(day), rule)[0] != rag

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 from pipeline.tracker.cells import parse_date
 from pipeline.tracker.columns import BY_KEY, DONE_STATUSES, KEYS, NOT_STARTED
-from pipeline.tracker.rag import DEFAULT_RULE, RagRule, rag_for
+from pipeline.tracker.rag import DEFAULT_RULE, RagRule, rag_days, rag_for
 from pipeline.tracker.records import CellState, CellWrite, LogEntry, QapRow, SheetRow
-from pipeline.tracker.state import EMPTY, ByCell, RowState, States
+from pipeline.tracker.state import EMPTY, ByCell, Offered, RowState, Settled, States
 
 # Columns qap computes itself rather than taking from a return.
 DERIVED = ("rag", "last_updated", "closed")
@@ -34,6 +34,9 @@ class MergeResult:
     new_rows: tuple[int, ...] = ()
     # What to remember per ref once the write lands; only refs whose memory changed.
     states: Mapping[str, RowState] = field(default_factory=dict)
+    # Per ref merged this run: (row, offer key, first day, last day) of its RAG when the row
+    # will read next time exactly as merged, else None (see Settled).
+    settle: Mapping[str, tuple[int, str, int, int] | None] = field(default_factory=dict)
 
 
 class _Merger:
@@ -49,6 +52,9 @@ class _Merger:
         self.offered: dict[str, dict[str, str]] = {}
         self.seen: dict[str, dict[str, str]] = {}
         self.conflicts = 0
+        # The days today's RAG of each ref merged holds over.
+        self.days: dict[str, tuple[int, int]] = {}
+        self.settle: dict[str, tuple[int, str, int, int] | None] = {}
         # The return behind the latest change to the row, credited for RAG and closure too.
         self.source = ""
 
@@ -120,6 +126,7 @@ class _Merger:
         target = parse_date(values.get("target", ""))
         revised = parse_date(values.get("revised_target", ""))
         rag, why = rag_for(status, target, revised, self.today, self.rule)
+        self.days[ref] = rag_days(status, target, revised, self.today, self.rule)
         old_rag = values.get("rag", "")
         if old_rag != rag:
             self._set(row, values, "rag", rag, changed)
@@ -139,12 +146,9 @@ class _Merger:
     def remember(self, ref: str, values: Mapping[str, str]) -> None:
         self.seen[ref] = {key: values.get(key, "") for key in KEYS}
 
-    def states(self) -> tuple[dict[str, Mapping[str, str]], dict[str, RowState]]:
+    def states(self) -> tuple[Offered, dict[str, RowState]]:
         """Every ref's offers after this run, and the memory of the refs whose memory changed."""
-        offered: dict[str, Mapping[str, str]] = {
-            ref: row.offered for ref, row in self.state.items() if row.offered
-        }
-        offered.update(self.offered)
+        offered = Offered(self.offered, self.state)
         changed: dict[str, RowState] = {}
         for ref in self.offered.keys() | self.seen.keys():
             old = self.state.get(ref, EMPTY)
@@ -153,6 +157,14 @@ class _Merger:
             if new != old:
                 changed[ref] = new
         return offered, changed
+
+
+def offer_key(qap: QapRow | None, rule: RagRule) -> str:
+    """qap's offer for a ref (and the RAG rule) as one text, to tell whether it changed."""
+    if qap is None:
+        return f"{rule.amber_days}"
+    # Values went through clean_text, which leaves no control characters such as these.
+    return f"{rule.amber_days}\x1d" + "\x1f".join(f"{k}\x1e{v}" for k, v in qap.values.items())
 
 
 def _short(text: str, limit: int = 120) -> str:
@@ -169,15 +181,35 @@ def merge(
     assigned: Mapping[int, str] | None = None,
     gone_noted: frozenset[str] = frozenset(),
     next_row: int = 2,
+    settled: Mapping[str, Settled] | None = None,
+    digests: Mapping[int, bytes] | None = None,
 ) -> MergeResult:
-    """Merge qap's rows into the sheet's: existing rows in place, new ones appended from `next_row`."""
+    """Merge qap's rows into the sheet's: existing rows in place, new ones appended from `next_row`.
+
+    A row still `settled` (its digest in `digests`, qap's offer and today's RAG as when it was
+    last merged) is taken as it is: merging it again would change nothing.
+    """
     merger = _Merger(state, today, rule)
     assigned = assigned or {}
+    settled = settled or {}
+    digests = digests or {}
+    day = today.toordinal()
     by_ref = {q.ref: q for q in qap_rows}
     done: set[str] = set()
     final: list[SheetRow] = []
     updated = 0
     for row in rows:
+        typed = row.values.get("ref", "").strip().upper()
+        memo = settled.get(typed) if typed and typed not in done else None
+        if (
+            memo is not None
+            and digests.get(row.row) == memo.digest
+            and memo.first_day <= day <= memo.last_day
+            and memo.offer == offer_key(by_ref.get(typed), rule)
+        ):
+            done.add(typed)
+            final.append(row)
+            continue
         values = dict(row.values)
         changed: set[str] = set()
         if not values.get("ref") and row.row in assigned:
@@ -214,6 +246,12 @@ def merge(
         merger.derive(row.row, values, changed, human)
         updated += bool(changed - {"rag"})
         merger.remember(ref, values)
+        # A row qap writes reads back as merged (the save checks it); one it leaves alone does
+        # if the merge changed nothing (a typed ref's case, say).
+        stable = bool(changed) or values == row.values
+        merger.settle[ref] = (
+            (row.row, offer_key(by_ref.get(ref), rule), *merger.days[ref]) if stable else None
+        )
         final.append(SheetRow(row.row, values))
     added = 0
     gone: list[str] = []
@@ -241,6 +279,7 @@ def merge(
         ]
         merger.log.append(LogEntry(qap.ref, "", "added", "", qap.sources.get("text", "")))
         merger.remember(qap.ref, values)
+        merger.settle[qap.ref] = (row_number, offer_key(qap, rule), *merger.days[qap.ref])
         final.append(SheetRow(row_number, values))
         added += 1
     offered, states = merger.states()
@@ -256,4 +295,5 @@ def merge(
         gone=tuple(gone),
         new_rows=tuple(range(next_row, next_row + added)),
         states=states,
+        settle=merger.settle,
     )

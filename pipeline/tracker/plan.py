@@ -123,6 +123,8 @@ def plan_merge(
         assigned=assigned,
         gone_noted=frozenset() if fresh else registry.gone_noted(),
         next_row=next_row,
+        settled={} if fresh else registry.settled(),
+        digests=sheet.digests,
     )
     known = {(e.ref, e.column, e.change, e.detail, e.source) for e in registry.log_entries()}
     fresh_notices = [

@@ -52,3 +52,27 @@ def rag_for(
     if (due - today).days <= rule.amber_days:
         return AMBER, f"due within {rule.amber_days} days"
     return GREEN, "on track"
+
+
+FIRST_DAY = dt.date.min.toordinal()
+LAST_DAY = dt.date.max.toordinal()
+
+
+def rag_days(
+    status: str,
+    target: dt.date | None,
+    revised: dt.date | None,
+    today: dt.date,
+    rule: RagRule = DEFAULT_RULE,
+) -> tuple[int, int]:
+    """The days (ordinals, both ends included) around `today` on which rag_for gives the RAG it
+    gives today: a run on any of them need not recompute it."""
+    due = effective_target(target, revised)
+    if status in DONE_STATUSES or due is None:
+        return FIRST_DAY, LAST_DAY
+    day, last = today.toordinal(), due.toordinal()
+    if day > last:
+        return last + 1, LAST_DAY
+    if last - day <= rule.amber_days:
+        return last - rule.amber_days, last
+    return FIRST_DAY, last - rule.amber_days - 1

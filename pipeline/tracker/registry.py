@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import astuple, dataclass
 
 from pipeline.tracker.records import LogEntry
-from pipeline.tracker.state import RowState, States
+from pipeline.tracker.state import RowState, Settled, States, StoredRows
 from pipeline.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,13 @@ CREATE TABLE IF NOT EXISTS row_state (
     ref TEXT PRIMARY KEY,
     offered TEXT NOT NULL,
     seen TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS row_settled (
+    ref TEXT PRIMARY KEY,
+    digest BLOB NOT NULL,
+    offer TEXT NOT NULL,
+    first_day INTEGER NOT NULL,
+    last_day INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS row_reads (
     digest BLOB PRIMARY KEY,
@@ -87,7 +94,7 @@ class Registry:
         # Highest number issued per PREFIX-CODE- stem, read once then counted up in memory.
         self._top: dict[str, int] = {}
         # The row states as last read or written, so a write stores only the rows that changed.
-        self._rows: dict[str, RowState] | None = None
+        self._rows: StoredRows | None = None
         # The log as last read, by limit: a run reads it twice (notices, then the Log sheet).
         self._log: dict[int, list[LogEntry]] = {}
 
@@ -177,11 +184,17 @@ class Registry:
         """What qap last offered and last saw, per ref (read per (ref, column) as well)."""
         self._from_cells()
         rows = self.conn.execute("SELECT ref, offered, seen FROM row_state")
-        # One JSON object per side of a row: a tracker row is read in two decodes, not sixteen
-        # SQLite rows; the mapping is shared with the caller, who only reads it.
-        loads = json.loads
-        self._rows = {ref: RowState(loads(offered), loads(seen)) for ref, offered, seen in rows}
+        # One JSON object per side of a row, decoded only when the merge asks for that row (it
+        # skips settled rows); the mapping is shared with the caller, who only reads it.
+        self._rows = StoredRows({ref: (offered, seen) for ref, offered, seen in rows})
         return States(self._rows)
+
+    def settled(self) -> dict[str, Settled]:
+        """Rows as qap last merged them, by ref (see Settled)."""
+        rows = self.conn.execute("SELECT ref, digest, offer, first_day, last_day FROM row_settled")
+        return {
+            ref: Settled(digest, offer, first, last) for ref, digest, offer, first, last in rows
+        }
 
     def _from_cells(self) -> None:
         """Move per-cell state an older qap kept (the cells table) into per-row state, once."""
@@ -199,6 +212,7 @@ class Registry:
                 {ref: RowState(offered.get(ref, {}), seen.get(ref, {})) for ref in offered | seen}
             )
             self.conn.execute("DELETE FROM cells")
+            self.conn.execute("DELETE FROM row_settled")
         log.info("tracker registry: per-cell state moved to per-row state")
 
     def _store(self, rows: Mapping[str, RowState]) -> None:
@@ -217,9 +231,21 @@ class Registry:
         entries: Iterable[LogEntry],
         gone: Iterable[str],
         digest: str = "",
+        settled: Mapping[str, Settled | None] | None = None,
     ) -> None:
-        """Record a write that reached the workbook: changed row states, log lines, deletions noted."""
+        """Record a write that reached the workbook: changed row states, log lines, deletions
+        noted, and rows merged this time as settled (None: not settled, forget the last)."""
+        settled = settled or {}
         with self.conn:
+            self.conn.executemany(
+                "DELETE FROM row_settled WHERE ref = ?",
+                [(ref,) for ref, memo in settled.items() if memo is None],
+            )
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO row_settled (ref, digest, offer, first_day, last_day) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(ref, *memo) for ref, memo in settled.items() if memo is not None],
+            )
             self.conn.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('sheets_digest', ?)", (digest,)
             )
@@ -281,8 +307,9 @@ class Registry:
             self.conn.execute("DELETE FROM cells")
             self.conn.execute("DELETE FROM row_state")
             self.conn.execute("DELETE FROM row_reads")
+            self.conn.execute("DELETE FROM row_settled")
             self.conn.execute("UPDATE refs SET gone_noted = 0")
-        self._rows = {}
+        self._rows = StoredRows({})
 
     def log_entries(self, limit: int = 5000) -> list[LogEntry]:
         """The newest runs first, each run's lines in the order they happened."""

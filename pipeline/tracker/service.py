@@ -29,6 +29,7 @@ from pipeline.tracker.safe import (
     retire_pending,
     save_to_temp,
 )
+from pipeline.tracker.state import Settled
 from pipeline.tracker.summary import (
     Counts,
     ReturnsGrid,
@@ -163,15 +164,27 @@ def _save(draft: _Draft, folder: Path, result: MergeResult) -> Path:
         ) from None
 
 
-def _remember_rows(registry: Registry, draft: _Draft, book: Book, sheet: TrackerSheet) -> None:
-    """Record how the rows qap wrote will read, with the styles as saved, for the next run."""
+def _remember_rows(
+    registry: Registry, draft: _Draft, book: Book, sheet: TrackerSheet, result: MergeResult
+) -> dict[str, Settled | None]:
+    """Record how the rows qap wrote will read, with the styles as saved, for the next run; and
+    which rows merged this time are settled, by the digest they will read with."""
     from pipeline.tracker.sheet_read import reads_after_write
 
     part = book.part_of_type("styles")
     styles = draft.writer.parts.get(part) if part else None
     if styles is None:
         styles = book.read(part) if part and book.has(part) else b"-"
-    registry.add_row_reads(reads_after_write(sheet, book, styles))
+    read_now, written = reads_after_write(sheet, book, styles)
+    registry.add_row_reads(read_now)
+    settled: dict[str, Settled | None] = {}
+    for ref, settle in result.settle.items():
+        digest = None
+        if settle is not None and sheet.digests:
+            row = settle[0]
+            digest = written.get(row) if row in sheet.elements.emitted else sheet.digests.get(row)
+        settled[ref] = None if settle is None or digest is None else Settled(digest, *settle[1:])
+    return settled
 
 
 def _stamp(entries: Sequence[LogEntry], now: dt.datetime) -> list[LogEntry]:
@@ -280,8 +293,8 @@ def apply_returns(
                 return _deferred(pending, result, message, entries)
             if fresh:
                 registry.forget_cells()
-            _remember_rows(registry, draft, book, sheet)
-            registry.commit_write(result.states, entries, result.gone, figures.digest())
+            settled = _remember_rows(registry, draft, book, sheet, result)
+            registry.commit_write(result.states, entries, result.gone, figures.digest(), settled)
             retire_pending(path, ctx.now)
             return TrackerResult(
                 path,

@@ -214,12 +214,13 @@ def _digests(book: Book, raw: bytes, store: RowStore, columns: dict[str, int]) -
 
 def reads_after_write(
     sheet: TrackerSheet, book: Book, styles: bytes
-) -> dict[bytes, dict[str, str] | None]:
+) -> tuple[dict[bytes, dict[str, str] | None], dict[int, bytes]]:
     """The rows qap serialised, read back as the next read will read them (same function, the
-    styles as saved), by the digest of the bytes saved: the next run need not read them again."""
+    styles as saved), by the digest of the bytes saved: the next run need not read them again;
+    and those digests by row number (both empty when rows are not digested)."""
     emitted = sheet.elements.emitted
     if not sheet.digests or any(b'"shared"' in row for row in emitted.values()):
-        return {}
+        return {}, {}
     key = _context(book, styles, sheet.columns)
     digests = {
         number: hashlib.blake2b(row, digest_size=16, key=key).digest()
@@ -234,7 +235,7 @@ def reads_after_write(
     elements = ((number, parsed[number]) for number in emitted)
     for _ in _read_cells(elements, sheet.columns, reader, digests, read_now):
         pass
-    return read_now
+    return read_now, digests
 
 
 def _cells(row: etree._Element | None, values: CellReader) -> dict[int, object]:

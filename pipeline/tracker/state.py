@@ -7,6 +7,7 @@ merge and its tests ask.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
@@ -75,3 +76,75 @@ class ByCell(Mapping[tuple[str, str], str]):
 
     def __len__(self) -> int:
         return sum(len(row) for row in self.rows.values())
+
+
+class StoredRows(Mapping[str, RowState]):
+    """Row states as stored (two JSON texts a ref), each decoded the first time it is asked for.
+
+    A run that leaves most rows alone never decodes their memory.
+    """
+
+    def __init__(self, stored: dict[str, tuple[str, str]]) -> None:
+        self.stored = stored
+        self.decoded: dict[str, RowState] = {}
+
+    def __getitem__(self, ref: str) -> RowState:
+        row = self.decoded.get(ref)
+        if row is None:
+            offered, seen = self.stored[ref]
+            row = self.decoded[ref] = RowState(json.loads(offered), json.loads(seen))
+        return row
+
+    def get(self, ref: str, default: RowState | None = None) -> RowState | None:  # type: ignore[override]
+        """The state of a ref, or `default` when qap has none."""
+        row = self.decoded.get(ref)
+        if row is None and ref in self.stored:
+            return self[ref]
+        return default if row is None else row
+
+    def __contains__(self, ref: object) -> bool:
+        return ref in self.decoded or ref in self.stored
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.stored.keys() | self.decoded.keys())
+
+    def __len__(self) -> int:
+        return len(self.stored.keys() | self.decoded.keys())
+
+    def update(self, rows: Mapping[str, RowState]) -> None:
+        """Take the states just stored as the current ones."""
+        self.decoded.update(rows)
+
+
+class Offered(Mapping[str, Mapping[str, str]]):
+    """What qap offered per ref: the offers of this run over those of earlier runs (read lazily)."""
+
+    def __init__(
+        self, now: Mapping[str, Mapping[str, str]], before: Mapping[str, RowState]
+    ) -> None:
+        self.now = now
+        self.before = before
+
+    def __getitem__(self, ref: str) -> Mapping[str, str]:
+        if ref in self.now:
+            return self.now[ref]
+        return self.before[ref].offered
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.now.keys() | self.before.keys())
+
+    def __len__(self) -> int:
+        return len(self.now.keys() | self.before.keys())
+
+
+class Settled(NamedTuple):
+    """A row left exactly as qap last merged it, and what that merge depended on: the row's
+    bytes (digest), qap's offer for it, and the days over which its RAG holds.
+
+    While all three hold, merging the row again changes nothing, so a run skips it.
+    """
+
+    digest: bytes
+    offer: str
+    first_day: int
+    last_day: int
