@@ -113,25 +113,25 @@ def read_docx_return(source: Path | Package) -> RawReturn:
     p_index = 0
     with open_package(source) as package:
         levels = StyleLevels(package)
-        with package.open(main_part(package)) as stream:
-            for block in joined_paragraphs(reader, body_blocks(stream, reader)):
-                if isinstance(block, tuple):
-                    p_index += 1
-                    level = heading_level(block[1], levels)
-                    paragraphs.feed(block[0], level, f"paragraph {p_index}")
-                    continue
-                table = as_table(reader, block)
-                if paragraphs.answer_box(table):
-                    continue
-                paragraphs.flush()
-                queue.append(table)
-                while queue:
-                    table = queue.pop(0)
-                    tables += 1
-                    before = _answer_count(found)
-                    layout = interpret_grid(table_grid(table, tables), found, layout)
-                    table_rows += _answer_count(found) - before
-                    queue.extend(nested for row in table.rows for nested in row.nested)
+        blocks = body_blocks(package, main_part(package), reader)
+        for block in joined_paragraphs(reader, blocks):
+            if isinstance(block, tuple):
+                p_index += 1
+                level = heading_level(block[1], levels)
+                paragraphs.feed(block[0], level, f"paragraph {p_index}")
+                continue
+            table = as_table(reader, block)
+            if paragraphs.answer_box(table):
+                continue
+            paragraphs.flush()
+            queue.append(table)
+            while queue:
+                table = queue.pop(0)
+                tables += 1
+                before = _answer_count(found)
+                layout = interpret_grid(table_grid(table, tables), found, layout)
+                table_rows += _answer_count(found) - before
+                queue.extend(nested for row in table.rows for nested in row.nested)
     paragraphs.flush()
     style = _style(reader, table_rows, paragraphs.count)
     name = package.path.name

@@ -1,7 +1,9 @@
-"""Word tables, read row by row as the document streams past, into grids of cells.
+"""Word tables, read row by row, into grids of cells; the body's blocks, parsed whole or streamed.
 
-A top-level table's rows are read and freed as soon as each row is parsed, so a huge table
-costs the memory of its text, not of its XML tree (which can be ten times its size).
+A main part of ordinary size is parsed whole (one call into libxml2, far cheaper than a Python
+event per element). A larger one streams past (the documented fallback, which a test shows
+agrees): a top-level table's rows are read and freed as soon as each row is parsed, so a huge
+table costs the memory of its text, not of its XML tree (which can be ten times its size).
 """
 
 from __future__ import annotations
@@ -21,11 +23,15 @@ from pipeline.readers.docx_xml import (
     VAL,
     TextReader,
     joined_paragraphs,
+    parser,
     unwrap,
     w,
 )
 from pipeline.readers.grid import Cell
+from pipeline.readers.package import Package
 
+# Main parts up to this size are parsed whole: a tree of a few tens of MB at most.
+WHOLE_BYTES = 2_000_000
 # Far beyond any return (a 33-question form has a few hundred cells); bounds memory.
 MAX_CELLS = 50_000
 TOO_BIG = f"The file holds more than {MAX_CELLS:,} table cells, far more than any return."
@@ -91,7 +97,18 @@ def as_table(reader: TextReader, table: Any) -> TableData:
     return data
 
 
-def body_blocks(stream: IO[bytes], reader: TextReader) -> Iterator[Any]:
+def body_blocks(package: Package, part: str, reader: TextReader) -> Iterator[Any]:
+    """The body's top-level blocks in order: a part of ordinary size parsed whole, else streamed."""
+    if package.getinfo(part).file_size > WHOLE_BYTES:
+        with package.open(part) as stream:
+            yield from _streamed(stream, reader)
+        return
+    for body in etree.fromstring(package.read(part), parser()):
+        if body.tag == BODY:
+            yield from body
+
+
+def _streamed(stream: IO[bytes], reader: TextReader) -> Iterator[Any]:
     """The body's top-level blocks one at a time (tables as TableData), each freed once passed."""
     depth = 0
     held: list[etree._Element] = []
@@ -113,12 +130,11 @@ def body_blocks(stream: IO[bytes], reader: TextReader) -> Iterator[Any]:
         if parent is None:
             continue
         if depth == 3 and element.tag == TR and parent.tag == TBL:
-            row = read_row(reader, element)
-            if row is not None:
-                tables.setdefault(parent, TableData()).rows.append(row)
-            element.clear()
-            while element.getprevious() is not None:
-                del parent[0]
+            # This row and any wrapped rows before it are read as `as_table` would, then freed;
+            # not later siblings, which the parser may have begun (a chunk runs ahead of events).
+            done = parent.index(element) + 1
+            tables.setdefault(parent, TableData()).rows.extend(as_table(reader, parent[:done]).rows)
+            del parent[:done]
         elif depth == 2 and parent.tag == BODY:
             if element.tag == TBL:
                 data = tables.pop(element, TableData())
