@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.readers import xlsx_sheet
 from pipeline.readers.xlsx_reader import read_xlsx_return
 from pipeline.workspace import Workspace
 from tests.corpus import built_corpus, differences, read_and_normalise
@@ -45,6 +46,18 @@ def test_libreoffice_saved_file_uses_shared_strings_and_reads_the_same() -> None
         read_xlsx_return(path).rows
         == read_xlsx_return(corpus["spreadsheet_header_block.xlsx"].path).rows
     )
+
+
+def test_shared_strings_and_sheets_read_alike_streamed_or_parsed_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Small parts are parsed whole, large ones streamed; a file saved by LibreOffice (shared
+    # strings, merged cells) must read the same both ways.
+    path = built_corpus()["libreoffice_saved.xlsx"].path
+    whole = read_xlsx_return(path)
+    monkeypatch.setattr(xlsx_sheet, "WHOLE_PART_BYTES", 0)
+    assert read_xlsx_return(path) == whole
+    assert whole.rows and whole.labels
 
 
 def test_formula_cells_are_kept_as_text_and_noted() -> None:

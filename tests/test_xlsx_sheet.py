@@ -114,9 +114,25 @@ def test_a_streamed_sheet_reads_as_one_parsed_whole(
     path = tmp_path / "rows.xlsx"
     wb.save(path)
     whole = _read_with_merges(path)
-    monkeypatch.setattr(xlsx_sheet, "WHOLE_SHEET_BYTES", 0)
+    monkeypatch.setattr(xlsx_sheet, "WHOLE_PART_BYTES", 0)
     streamed = _read_with_merges(path)
     assert streamed == whole
     assert len(whole[0]) == 300 and sorted(whole[1]) == [(2, 0, 3, 1), (10, 3, 20, 3)]
     assert whole[0][7][4] == Value("=A7&B7", FORMULA, "E7")
     assert whole[0][300][2].text == "2026-10-28"
+
+
+def test_date_styles_are_those_of_each_workbook(tmp_path: Path) -> None:
+    # Date styles are remembered by the styles part's bytes; the same style index must still
+    # mean a date in one workbook and a plain number in another.
+    paths = []
+    for name, number_format in (("dated", "dd/mm/yyyy"), ("plain", "0.00")):
+        wb = Workbook()
+        ws = wb.active
+        ws.title = "Data"
+        ws["A1"] = 46000
+        ws["A1"].number_format = number_format
+        paths.append(tmp_path / f"{name}.xlsx")
+        wb.save(paths[-1])
+    shown = [_read(path)[1][0].text for path in (*paths, *paths)]
+    assert shown == ["2025-12-09", "46000", "2025-12-09", "46000"]

@@ -31,10 +31,16 @@ CELL_REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
 MAX_COLUMNS = 200
 # Far beyond any return too; bounds the memory of the grids built from a sheet.
 MAX_CELLS = 200_000
-# Sheets up to this size are parsed whole, far cheaper per row than streaming (the tree is a
-# few times the size); larger ones are streamed so their tree is never held. No sheet this
-# small can hold MAX_CELLS filled cells (the least of them, <c t="b"/>, takes 10 bytes).
-WHOLE_SHEET_BYTES = 1_000_000
+# Sheets and shared strings up to this size are parsed whole, far cheaper per row than
+# streaming (the tree is a few times the size); larger ones are streamed so their tree is
+# never held. No sheet this small can hold MAX_CELLS filled cells (the least, <c t="b"/>,
+# takes 10 bytes), so that refusal is met only when streaming.
+WHOLE_PART_BYTES = 1_000_000
+# Date styles by the styles part's bytes: returns written by one form writer or saved by one
+# Excel share them, so a run or the watcher parses each styles part once.
+_DATE_STYLES: dict[bytes, frozenset[int]] = {}
+STYLES_CACHE_SIZE = 16
+STYLES_CACHE_BYTES = 256_000
 
 # What a cell held besides its text, for the readers' notes.
 FORMULA = "formula"  # a formula whose text was kept
@@ -48,8 +54,8 @@ def s(tag: str) -> str:
 
 
 # Built once: a sheet's reading looks these up for every cell.
-ROW, CELL, MERGE, FORMULA_TAG, VALUE, INLINE, TEXT, PHONETIC = (
-    s(t) for t in ("row", "c", "mergeCell", "f", "v", "is", "t", "rPh")
+ROW, CELL, MERGE, FORMULA_TAG, VALUE, INLINE, TEXT, PHONETIC, STRING = (
+    s(t) for t in ("row", "c", "mergeCell", "f", "v", "is", "t", "rPh", "si")
 )
 _REF_COLUMNS: dict[str, int] = {}
 REF_CACHE_SIZE = 50_000
@@ -106,6 +112,19 @@ def _date_format(code: str) -> bool:
     return bool(re.search(r"[dy]", cleaned) or re.search(r"m.*[dy]|[dy].*m", cleaned))
 
 
+def _styles_dates(data: bytes) -> frozenset[int]:
+    """Indexes of the cellXfs of a styles part whose number format shows a date."""
+    root = etree.fromstring(data, parser())
+    codes = {int(f.get("numFmtId") or 0): f.get("formatCode") or "" for f in root.iter(s("numFmt"))}
+    dates: set[int] = set()
+    xfs = root.find(s("cellXfs"))
+    for index, xf in enumerate(xfs if xfs is not None else ()):
+        fmt = int(xf.get("numFmtId") or 0)
+        if fmt in DATE_FORMATS or (fmt in codes and _date_format(codes[fmt])):
+            dates.add(index)
+    return frozenset(dates)
+
+
 class Book:
     """The workbook parts a sheet needs: shared strings, date styles, 1904 flag, sheet paths."""
 
@@ -153,28 +172,21 @@ class Book:
         name = targets.get("type:sharedStrings")
         if not name or name not in self.names:
             return []
-        with self.package.open(name) as fh:
-            strings = []
-            for _, element in etree.iterparse(fh, tag=s("si"), resolve_entities=False):
-                strings.append(_rich_text(element))
-                element.clear()
-            return strings
+        return [_rich_text(element) for element in _elements(self.package, name, (STRING,))]
 
-    def _date_styles(self, targets: dict[str, str]) -> set[int]:
+    def _date_styles(self, targets: dict[str, str]) -> frozenset[int]:
         """Indexes of the cell styles whose number format shows a date."""
         name = targets.get("type:styles")
         if not name or name not in self.names:
-            return set()
-        root = etree.fromstring(self.package.read(name), parser())
-        codes = {
-            int(f.get("numFmtId") or 0): f.get("formatCode") or "" for f in root.iter(s("numFmt"))
-        }
-        dates: set[int] = set()
-        xfs = root.find(s("cellXfs"))
-        for index, xf in enumerate(xfs if xfs is not None else ()):
-            fmt = int(xf.get("numFmtId") or 0)
-            if fmt in DATE_FORMATS or (fmt in codes and _date_format(codes[fmt])):
-                dates.add(index)
+            return frozenset()
+        data = self.package.read(name)
+        dates = _DATE_STYLES.get(data)
+        if dates is None:
+            dates = _styles_dates(data)
+            if len(data) <= STYLES_CACHE_BYTES:
+                if len(_DATE_STYLES) >= STYLES_CACHE_SIZE:
+                    _DATE_STYLES.pop(next(iter(_DATE_STYLES)))
+                _DATE_STYLES[data] = dates
         return dates
 
     def sheet_part(self, title: str) -> str | None:
@@ -269,7 +281,7 @@ def read_sheet(book: Book, name: str, title: str) -> tuple[Rows, list[Merge]]:
     rows: Rows = {}
     merges: list[Merge] = []
     count = 0
-    for element in _sheet_elements(book, name):
+    for element in _elements(book.package, name, (ROW, MERGE)):
         if element.tag == ROW:
             number = int(element.get("r") or (max(rows, default=0) + 1))
             cells = _row_cells(book, element)
@@ -287,17 +299,16 @@ def read_sheet(book: Book, name: str, title: str) -> tuple[Rows, list[Merge]]:
     return rows, merges
 
 
-def _sheet_elements(book: Book, name: str) -> Iterator[etree._Element]:
-    """A sheet's <row> and <mergeCell> elements in document order: parsed whole, or streamed."""
-    if book.package.getinfo(name).file_size <= WHOLE_SHEET_BYTES:
-        yield from etree.fromstring(book.package.read(name), parser()).iter(ROW, MERGE)
+def _elements(package: Package, name: str, tags: tuple[str, ...]) -> Iterator[etree._Element]:
+    """A part's elements of these tags in document order: parsed whole, or streamed when large."""
+    if package.getinfo(name).file_size <= WHOLE_PART_BYTES:
+        yield from etree.fromstring(package.read(name), parser()).iter(*tags)
         return
-    with book.package.open(name) as fh:
-        for _, element in etree.iterparse(fh, tag=(ROW, MERGE), resolve_entities=False):
+    with package.open(name) as fh:
+        for _, element in etree.iterparse(fh, tag=tags, resolve_entities=False):
             yield element
-            # Read rows are emptied so a streamed sheet's memory stays flat.
-            if element.tag == ROW:
-                element.clear()
+            # Each element is emptied once read so a streamed part's memory stays flat.
+            element.clear()
 
 
 def _row_cells(book: Book, element: etree._Element) -> dict[int, Value]:
