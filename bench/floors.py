@@ -4,13 +4,20 @@
   content types (what the file is), the custom properties (qap's identity, when present), and
   the parts holding the answers (word/document.xml; xl/workbook.xml, xl/sharedStrings.xml and
   every worksheet) -- not the styles, theme or settings, which no answer lives in;
+- a return kept safe (a second floor for the whole ingest, shown beside the first): the same
+  parse, plus what any program must do so a power cut loses nothing: a copy of the file flushed
+  to disk with its folder, and one row committed to SQLite (WAL, synchronous=FULL) in a
+  connection opened and closed for the file, as a one-off `qap ingest` does;
 - a report: a bare docxtpl render and save of the same template and context (charts already drawn);
 - the tracker: re-zip the workbook's parts unchanged.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
+import os
+import sqlite3
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -38,6 +45,34 @@ def parse_package(path: Path) -> int:
             if content_part(info.filename):
                 root = etree.fromstring(package.read(info), _PARSER)
                 elements += 1 + len(root)
+    return elements
+
+
+def parse_and_keep(path: Path, folder: Path) -> int:
+    """The parse, then the least work that keeps the file safe: an fsync'd copy and one durable row."""
+    elements = parse_package(path)
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / f"{digest}{path.suffix}", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    directory = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+    conn = sqlite3.connect(folder / "kept.sqlite", isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("CREATE TABLE IF NOT EXISTS kept (sha256 TEXT PRIMARY KEY, name TEXT)")
+        conn.execute("INSERT OR REPLACE INTO kept VALUES (?, ?)", (digest, path.name))
+    finally:
+        conn.close()
     return elements
 
 

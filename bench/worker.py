@@ -81,6 +81,7 @@ def ingest_task(manifest: dict[str, Any], style: str, scratch: Path) -> Task:
             "library": lambda n: floors.library_open(files[n]),
             "floor": lambda n: floors.parse_package(files[n]),
             "floor-all": lambda n: floors.parse_all_parts(files[n]),
+            "floor-kept": lambda n: floors.parse_and_keep(files[n], scratch / "kept"),
         },
         setup,
     )

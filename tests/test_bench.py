@@ -25,7 +25,7 @@ EXPECTED = {
     "watch",
     *(
         f"{kind}.{style}"
-        for kind in ("ingest", "read", "calibration")
+        for kind in ("ingest", "read", "calibration", "ingest-kept")
         for style in ("qap-docx", "table-docx", "legacy-docx", "qap-xlsx", "table-xlsx")
     ),
 }
