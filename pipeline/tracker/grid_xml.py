@@ -6,6 +6,7 @@ from the tracker's own styles.xml through styles_xml.Styles.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
@@ -36,6 +37,10 @@ class Grid:
     fit_height: int = 0
     paper: int = A4
     drawing_rid: str | None = None
+    # Rows already written as XML, below every row in `cells`, and the last row and column they
+    # reach: long plain sheets (the Log) are written row by row without a cell dict each.
+    rows_xml: list[str] = field(default_factory=list)
+    rows_reach: tuple[int, int] = (0, 0)
 
     def put(self, row: int, column: int, value: str | int, look: Look) -> None:
         """A number, or text cleaned for Excel and never readable as a formula."""
@@ -44,6 +49,28 @@ class Grid:
             if value and needs_quote_prefix(value):
                 look = look.but(quote=True)
         self.cells.setdefault(row, {})[column] = (value, self.styles.look(look))
+
+    def put_text_rows(self, first: int, rows: Iterable[Sequence[str]], look: Look) -> None:
+        """Rows of text from column A down from row `first`, all in one look, written straight
+        to XML exactly as put() and to_xml() would write them (cleaned, quote-prefixed when
+        needed, styles added to the stylesheet in the same order)."""
+        styles: dict[bool, int] = {}
+        number, right = first - 1, 0
+        out = self.rows_xml
+        for number, values in enumerate(rows, start=first):
+            cells = []
+            for column, text in enumerate(values, start=1):
+                value, _ = clean_text(text)
+                quote = bool(value) and needs_quote_prefix(value)
+                style = styles.get(quote)
+                if style is None:
+                    style = styles[quote] = self.styles.look(
+                        look.but(quote=True) if quote else look
+                    )
+                cells.append(_cell(f"{column_letters(column)}{number}", value, style))
+            right = max(right, len(values))
+            out.append(f'<row r="{number}">{"".join(cells)}</row>')
+        self.rows_reach = (max(self.rows_reach[0], number), max(self.rows_reach[1], right))
 
     def defined_names(self) -> list[tuple[str, str, bool]]:
         """(name, value, hidden) of the workbook names this sheet needs: print titles, filter."""
@@ -61,8 +88,10 @@ class Grid:
 
     def to_xml(self) -> bytes:
         """The worksheet part."""
-        bottom = max(self.cells, default=1)
-        right = max((max(row) for row in self.cells.values() if row), default=1)
+        bottom = max(max(self.cells, default=1), self.rows_reach[0])
+        right = max(
+            max((max(row) for row in self.cells.values() if row), default=1), self.rows_reach[1]
+        )
         out = [
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
             f"<worksheet {NS}>",
@@ -86,6 +115,7 @@ class Grid:
             for column, (value, style) in sorted(self.cells.get(number, {}).items()):
                 out.append(_cell(f"{column_letters(column)}{number}", value, style))
             out.append("</row>")
+        out.extend(self.rows_xml)
         out.append("</sheetData>")
         if self.filter_ref:
             out.append(f'<autoFilter ref="{self.filter_ref}"/>')

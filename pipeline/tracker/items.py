@@ -40,15 +40,27 @@ class _Builder:
         self.values: dict[str, dict[str, str]] = {}
         self.sources: dict[str, dict[str, str]] = {}
         self.notes: dict[str, dict[str, tuple[str, ...]]] = {}
+        # Texts cleaned so far: most values (owners, dates, agencies, audits) repeat.
+        self.cleaned: dict[str, tuple[str, tuple[str, ...]]] = {}
 
     def put(self, ref: str, key: str, text: str, source: str) -> None:
-        clean, notes = clean_text(text)
-        self.values.setdefault(ref, {})[key] = clean
-        self.sources.setdefault(ref, {})[key] = source
-        if notes:
-            self.notes.setdefault(ref, {})[key] = notes
-        else:
-            self.notes.get(ref, {}).pop(key, None)
+        self.put_row(ref, {key: text}, source)
+
+    def put_row(self, ref: str, texts: Mapping[str, str], source: str) -> None:
+        """Several values of one ref from one source, as put() one by one in this order."""
+        values = self.values.setdefault(ref, {})
+        sources = self.sources.setdefault(ref, {})
+        cleaned = self.cleaned
+        for key, text in texts.items():
+            found = cleaned.get(text)
+            if found is None:
+                found = cleaned[text] = clean_text(text)
+            values[key] = found[0]
+            sources[key] = source
+            if found[1]:
+                self.notes.setdefault(ref, {})[key] = found[1]
+            elif ref in self.notes:
+                self.notes[ref].pop(key, None)
 
     def rows(self) -> list[QapRow]:
         return [
@@ -116,6 +128,8 @@ def action_rows(
     """A row per action in each agency's current return (Section 11 actions marked as such)."""
     codes = agency_codes(partnership)
     builder = _Builder()
+    # Every ref issued for returns' actions, by (audit, agency), in one query.
+    issued = registry.refs_by_owner()
     for stored in sorted(returns, key=lambda s: (s.received_at, s.return_id)):
         data = stored.data
         if data.kind != RETURN_FORM or not data.actions:
@@ -130,20 +144,26 @@ def action_rows(
         actions = [a for a in data.actions if a.action.strip()]
         keys = _match_keys([a.action for a in actions])
         claimed: set[str] = set()
-        records = registry.refs_for(audit.id, data.agency_key)
+        records = issued.setdefault((audit.id, data.agency_key), [])
+        source = data.file_name
+        kind = SECTION_11 if audit.is_section11 else AGENCY_ACTION
+        lead = agency.name if agency else data.agency_key
+        raised = stored.received_at.date().isoformat()
         for position, (action, key) in enumerate(zip(actions, keys, strict=True)):
             ref = _ref_for(registry, records, audit, code, stored, position, key, keys, claimed)
             claimed.add(ref)
-            source = data.file_name
-            builder.put(ref, "ref", ref, source)
-            builder.put(ref, "audit", audit.id, source)
-            builder.put(ref, "source", SECTION_11 if audit.is_section11 else AGENCY_ACTION, source)
-            builder.put(ref, "text", action.action, source)
-            builder.put(ref, "lead_agency", agency.name if agency else data.agency_key, source)
-            builder.put(ref, "owner", action.owner, source)
-            builder.put(ref, "raised", stored.received_at.date().isoformat(), source)
-            builder.put(ref, "target", action.target_date or action.target_raw.strip(), source)
-            builder.put(ref, "status", NOT_STARTED, source)
+            texts = {
+                "ref": ref,
+                "audit": audit.id,
+                "source": kind,
+                "text": action.action,
+                "lead_agency": lead,
+                "owner": action.owner,
+                "raised": raised,
+                "target": action.target_date or action.target_raw.strip(),
+                "status": NOT_STARTED,
+            }
+            builder.put_row(ref, texts, source)
     registry.flush()
     return builder.rows()
 

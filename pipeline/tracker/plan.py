@@ -109,11 +109,15 @@ def plan_merge(
     rows, next_row = sheet.rows, sheet.next_row
     assigned = assign_hand_refs(rows, ctx.catalogue, partnership, registry)
     actions = action_rows(returns, ctx.catalogue, partnership, registry)
-    with_refs = [
-        SheetRow(r.row, {**r.values, "ref": assigned[r.row]}) if r.row in assigned else r
-        for r in rows
-    ]
-    changes, notices = update_rows(updates, lead_keys(with_refs, actions, partnership))
+    # Leads matter only to progress updates; finding them reads every row's agency.
+    leads: dict[str, str | None] = {}
+    if updates:
+        with_refs = [
+            SheetRow(r.row, {**r.values, "ref": assigned[r.row]}) if r.row in assigned else r
+            for r in rows
+        ]
+        leads = lead_keys(with_refs, actions, partnership)
+    changes, notices = update_rows(updates, leads)
     result = merge(
         rows,
         combine(actions, changes),
@@ -126,6 +130,8 @@ def plan_merge(
         settled={} if fresh else registry.settled(),
         digests=sheet.digests,
     )
+    if not notices:
+        return result, []
     known = {(e.ref, e.column, e.change, e.detail, e.source) for e in registry.log_entries()}
     fresh_notices = [
         n for n in notices if (n.ref, n.column, n.change, n.detail, n.source) not in known

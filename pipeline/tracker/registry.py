@@ -107,6 +107,18 @@ class Registry:
         )
         return [RefRecord(*row) for row in rows]
 
+    def refs_by_owner(self) -> dict[tuple[str, str], list[RefRecord]]:
+        """refs_for every (audit, agency) at once: the refs issued for returns' actions."""
+        rows = self.conn.execute(
+            "SELECT ref, audit_id, agency_key, origin, match_key, position, return_id FROM refs "
+            "WHERE origin = ? ORDER BY rowid",
+            (ORIGIN_RETURN,),
+        )
+        found: dict[tuple[str, str], list[RefRecord]] = {}
+        for row in rows:
+            found.setdefault((row[1], row[2]), []).append(RefRecord(*row))
+        return found
+
     def record(self, ref: str) -> RefRecord | None:
         """What a ref was issued for, or None when qap never issued or saw it."""
         row = self.conn.execute(

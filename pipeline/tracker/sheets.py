@@ -161,21 +161,15 @@ def build_log(styles: Styles, entries: Sequence[LogEntry]) -> Grid:
     grid = Grid(LOG_SHEET, styles, freeze=(0, 1), title_rows=(1, 1))
     _header_row(grid, 1, [h for h, _ in LOG_HEADERS])
     grid.widths = {n: w for n, (_, w) in enumerate(LOG_HEADERS, start=1)}
-    body = Look(wrap=True, vertical="top")
     when_cache: dict[str, str] = {}
-    for row, entry in enumerate(entries, start=2):
+    for entry in entries:
         if entry.at not in when_cache:
             when = dt.datetime.fromisoformat(entry.at) if entry.at else None
             when_cache[entry.at] = f"{when:%d/%m/%Y %H:%M}" if when else ""
-        values = (
-            when_cache[entry.at],
-            entry.ref,
-            entry.column,
-            entry.change,
-            entry.detail,
-            entry.source,
-        )
-        for column, value in enumerate(values, start=1):
-            grid.put(row, column, value, body)
+    grid.put_text_rows(
+        2,
+        ((when_cache[e.at], e.ref, e.column, e.change, e.detail, e.source) for e in entries),
+        Look(wrap=True, vertical="top"),
+    )
     grid.filter_ref = f"A1:F{max(1, len(entries) + 1)}"
     return grid

@@ -1,0 +1,35 @@
+"""qap's generated sheets: rows written straight to XML read exactly as cells put one by one."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.tracker.cells import MAX_CELL_CHARS
+from pipeline.tracker.grid_xml import Grid
+from pipeline.tracker.styles_xml import Look, Styles
+
+BODY = Look(wrap=True, vertical="top")
+ROWS = [
+    ("15/02/2027 10:00", "DA26-POL-01", "Owner", "updated", "DI A -> DI B", "police.docx"),
+    ("", "=SUM(A1)", "", "-5 days", "bell\x07 in text", " leading space"),
+    ("x", "two\nlines", "#N/A", "@home", "", "y" * (MAX_CELL_CHARS + 10)),
+]
+
+
+@pytest.mark.parametrize(
+    "rows", [ROWS, ROWS[:1], [ROWS[1], ROWS[0]], []], ids=["all", "plain", "quoted-first", "none"]
+)
+def test_text_rows_are_written_as_put_would_write_them(rows: list[tuple[str, ...]]) -> None:
+    one_by_one = Grid("Log", Styles.parse(None), freeze=(0, 1), filter_ref="A1:F4")
+    straight = Grid("Log", Styles.parse(None), freeze=(0, 1), filter_ref="A1:F4")
+    for grid in (one_by_one, straight):
+        grid.put(1, 1, "When", Look(bold=True))
+        grid.heights[1] = 30
+    for number, values in enumerate(rows, start=2):
+        for column, value in enumerate(values, start=1):
+            one_by_one.put(number, column, value, BODY)
+    straight.put_text_rows(2, rows, BODY)
+    assert straight.to_xml() == one_by_one.to_xml()
+    # The same styles, added in the same order.
+    assert straight.styles.to_bytes() == one_by_one.styles.to_bytes()
+    assert (b"quotePrefix" in straight.styles.to_bytes()) == (len(rows) > 1)
