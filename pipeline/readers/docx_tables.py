@@ -35,6 +35,8 @@ WHOLE_BYTES = 2_000_000
 # Far beyond any return (a 33-question form has a few hundred cells); bounds memory.
 MAX_CELLS = 50_000
 TOO_BIG = f"The file holds more than {MAX_CELLS:,} table cells, far more than any return."
+TR_PR, TC_PR, DEL, GRID_SPAN, V_MERGE = w("trPr"), w("tcPr"), w("del"), w("gridSpan"), w("vMerge")
+GRID_BEFORE = w("gridBefore")
 
 
 @dataclass(frozen=True)
@@ -61,15 +63,15 @@ def _int_attr(element: etree._Element | None, default: int) -> int:
 
 def read_row(reader: TextReader, tr: etree._Element) -> RowData | None:
     """A row's cells and nested tables; None for a row deleted in tracked changes."""
-    props = tr.find(w("trPr"))
-    if props is not None and props.find(w("del")) is not None:
+    props = tr.find(TR_PR)
+    if props is not None and props.find(DEL) is not None:
         return None
     cells: list[tuple[str, int, bool]] = []
     nested: list[TableData] = []
     for tc in unwrap(tr, {TC}):
-        tc_props = tc.find(w("tcPr"))
-        span = _int_attr(tc_props.find(w("gridSpan")) if tc_props is not None else None, 1)
-        merge = tc_props.find(w("vMerge")) if tc_props is not None else None
+        tc_props = tc.find(TC_PR)
+        span = _int_attr(tc_props.find(GRID_SPAN) if tc_props is not None else None, 1)
+        merge = tc_props.find(V_MERGE) if tc_props is not None else None
         continues = merge is not None and merge.get(VAL, "continue") == "continue"
         lines: list[str] = []
         for item in joined_paragraphs(reader, tc):
@@ -81,7 +83,7 @@ def read_row(reader: TextReader, tr: etree._Element) -> RowData | None:
         reader.features["cells"] += 1
         if reader.features["cells"] > MAX_CELLS:
             raise ReturnRejected(TOO_BIG, "Ask the agency to send the audit return on its own.")
-    before = _int_attr(props.find(w("gridBefore")) if props is not None else None, 0)
+    before = _int_attr(props.find(GRID_BEFORE) if props is not None else None, 0)
     return RowData(before, tuple(cells), tuple(nested))
 
 

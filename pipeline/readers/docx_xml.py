@@ -41,6 +41,20 @@ TICKED, EMPTY = "☒", "☐"
 SYMBOLS = {"FE": TICKED, "FD": TICKED, "78": TICKED, "A8": EMPTY, "6F": EMPTY, "53": TICKED}
 SYMBOLS |= {"54": TICKED, "52": "☑", "A3": EMPTY, "2A": EMPTY}
 PLACEHOLDER_OFF = ("0", "false", "off")
+# Tags and attributes built once: the walkers compare them for every element.
+T, TAB, BREAK, HYPHEN, SYM, CHAR = (
+    w("t"),
+    (w("tab"), w("ptab")),
+    (w("br"), w("cr")),
+    w("noBreakHyphen"),
+    w("sym"),
+    w("char"),
+)
+FLD_CHAR, FLD_CHAR_TYPE, FF_DATA = w("fldChar"), w("fldCharType"), w("ffData")
+ALTERNATE, CHOICE = f"{{{MC_NS}}}AlternateContent", f"{{{MC_NS}}}Choice"
+PLACEHOLDER, INS = w("showingPlcHdr"), w("ins")
+MARK_DELETED = f"{w('pPr')}/{w('rPr')}/{w('del')}"
+P_STYLE, OUTLINE = f"{w('pPr')}/{w('pStyle')}", f"{w('pPr')}/{w('outlineLvl')}"
 
 
 def parser() -> etree.XMLParser:
@@ -80,8 +94,8 @@ class TextReader:
                 self._run(child, out, fields)
             elif tag == SDT:
                 self._sdt(child, out, fields)
-            elif tag == f"{{{MC_NS}}}AlternateContent":
-                choice = child.find(f"{{{MC_NS}}}Choice")
+            elif tag == ALTERNATE:
+                choice = child.find(CHOICE)
                 if choice is not None:
                     self._walk(choice, out, fields)
             else:
@@ -90,29 +104,27 @@ class TextReader:
     def _run(self, run: etree._Element, out: list[str], fields: list[list[object]]) -> None:
         for child in run:
             tag = child.tag
-            if tag == w("fldChar"):
+            if tag == FLD_CHAR:
                 self._field_char(child, out, fields)
             elif fields and (fields[-1][0] == "instr" or any(f[1] for f in fields)):
                 continue
-            elif tag == w("t"):
+            elif tag == T:
                 out.append(child.text or "")
-            elif tag in (w("tab"), w("ptab")):
+            elif tag in TAB:
                 out.append("\t")
-            elif tag in (w("br"), w("cr")):
+            elif tag in BREAK:
                 out.append("\n")
-            elif tag == w("noBreakHyphen"):
+            elif tag == HYPHEN:
                 out.append("-")
-            elif tag == w("sym"):
-                code = (child.get(w("char")) or "").upper()[-2:]
+            elif tag == SYM:
+                code = (child.get(CHAR) or "").upper()[-2:]
                 out.append(SYMBOLS.get(code, ""))
-            elif tag == f"{{{MC_NS}}}AlternateContent":
-                continue
 
     def _field_char(self, char: etree._Element, out: list[str], fields: list[list[object]]) -> None:
-        kind = char.get(w("fldCharType"))
+        kind = char.get(FLD_CHAR_TYPE)
         if kind == "begin":
             suppress = False
-            form = char.find(w("ffData"))
+            form = char.find(FF_DATA)
             if form is not None:
                 value = self._form_field(form)
                 if value is not None:
@@ -157,7 +169,7 @@ class TextReader:
         content = sdt.find(SDT_CONTENT)
         self.features["content-controls"] += 1
         if props is not None:
-            if props.find(w("showingPlcHdr")) is not None:
+            if props.find(PLACEHOLDER) is not None:
                 return
             box = props.find(f"{{{W14_NS}}}checkbox")
             if box is not None:
@@ -175,7 +187,7 @@ class TextReader:
 
 def mark_deleted(p: etree._Element) -> bool:
     """Whether a paragraph's own mark was deleted in tracked changes (it joins the next one)."""
-    return p.find(f"{w('pPr')}/{w('rPr')}/{w('del')}") is not None
+    return p.find(MARK_DELETED) is not None
 
 
 def unwrap(parent: Iterable[Any], wanted: set[str]) -> Iterator[Any]:
@@ -185,12 +197,12 @@ def unwrap(parent: Iterable[Any], wanted: set[str]) -> Iterator[Any]:
             yield child
         elif child.tag == SDT:
             props = child.find(SDT_PR)
-            if props is not None and props.find(w("showingPlcHdr")) is not None and P in wanted:
+            if props is not None and props.find(PLACEHOLDER) is not None and P in wanted:
                 continue
             content = child.find(SDT_CONTENT)
             if content is not None:
                 yield from unwrap(content, wanted)
-        elif child.tag in CONTAINERS or child.tag == w("ins"):
+        elif child.tag in CONTAINERS or child.tag == INS:
             yield from unwrap(child, wanted)
 
 
@@ -216,9 +228,9 @@ def joined_paragraphs(reader: TextReader, parent: Iterable[Any]) -> Iterator[Any
 
 def heading_level(p: etree._Element, levels: Mapping[str, int]) -> int | None:
     """A paragraph's heading level from its style or outline level; None for body text."""
-    style = p.find(f"{w('pPr')}/{w('pStyle')}")
+    style = p.find(P_STYLE)
     if style is not None and (style.get(VAL) or "") in levels:
         return levels[style.get(VAL) or ""]
-    outline = p.find(f"{w('pPr')}/{w('outlineLvl')}")
+    outline = p.find(OUTLINE)
     raw = outline.get(VAL) if outline is not None else None
     return int(raw) + 1 if raw and raw.isdigit() and int(raw) < 9 else None
