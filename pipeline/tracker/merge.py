@@ -164,7 +164,8 @@ def offer_key(qap: QapRow | None, rule: RagRule) -> str:
     if qap is None:
         return f"{rule.amber_days}"
     # Values went through clean_text, which leaves no control characters such as these.
-    return f"{rule.amber_days}\x1d" + "\x1f".join(f"{k}\x1e{v}" for k, v in qap.values.items())
+    values = qap.values
+    return f"{rule.amber_days}\x1d" + "\x1f".join(values) + "\x1d" + "\x1f".join(values.values())
 
 
 def _short(text: str, limit: int = 120) -> str:

@@ -171,8 +171,7 @@ class SheetPatch:
                     continue
                 # A width unit holds about 1.1 characters of the body font; wrapping is by words.
                 per_line = max(1, int((widths.get(column, DEFAULT_WIDTH) or 10) * 1.1))
-                wrapped = (len(textwrap.wrap(part, per_line)) or 1 for part in value.split("\n"))
-                lines = max(lines, sum(wrapped))
+                lines = max(lines, sum(_lines(part, per_line) for part in value.split("\n")))
             height = min(409, 15 * lines + 2)
             current = row.get("ht")
             if current is None or float(current) < height:
@@ -241,6 +240,14 @@ def column_widths(root: etree._Element) -> dict[int, float]:
         for number in range(int(col.get("min", "1")), min(int(col.get("max", "1")), 16_384) + 1):
             widths[number] = width
     return widths
+
+
+def _lines(text: str, width: int) -> int:
+    """Lines textwrap wraps one paragraph into (at least one); short text is one line."""
+    # Only tabs grow when textwrap expands whitespace; any shorter text fits on one line.
+    if len(text) <= width and "\t" not in text:
+        return 1
+    return len(textwrap.wrap(text, width)) or 1
 
 
 def _unsafe(cell: etree._Element) -> bool:

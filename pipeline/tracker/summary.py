@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from pipeline.config import Partnership
@@ -33,35 +34,50 @@ class Counts:
         return sum(self.by_status.values())
 
 
-def _counts(label: str, rows: Sequence[SheetRow]) -> Counts:
+def _counts(label: str, tally: Mapping[tuple[str, str], int]) -> Counts:
     by_status = {s: 0 for s in (*STATUSES, OTHER)}
     by_rag = {r: 0 for r in RAGS}
-    for row in rows:
-        status = row.get("status")
-        by_status[status if status in by_status else OTHER] += 1
-        if row.get("rag") in by_rag:
-            by_rag[row.get("rag")] += 1
+    for (status, rag), number in tally.items():
+        by_status[status if status in by_status else OTHER] += number
+        if rag in by_rag:
+            by_rag[rag] += number
     return Counts(label, by_status, by_rag)
 
 
 def counts_by(rows: Sequence[SheetRow], label: Callable[[SheetRow], str]) -> list[Counts]:
     """Counts per label (an agency or audit), in order of first appearance, plus a total line."""
-    groups: dict[str, list[SheetRow]] = {}
+    # One pass, counting (status, RAG) pairs: a tracker has thousands of rows but few pairs.
+    tallies: dict[str, Counter[tuple[str, str]]] = {}
+    everything: Counter[tuple[str, str]] = Counter()
     for row in rows:
-        if row.get("ref"):
-            groups.setdefault(label(row) or "(not given)", []).append(row)
-    result = [_counts(name, members) for name, members in groups.items()]
-    return [*result, _counts("All items", [r for r in rows if r.get("ref")])]
+        values = row.values
+        if not values.get("ref"):
+            continue
+        name = label(row) or "(not given)"
+        tally = tallies.get(name)
+        if tally is None:
+            tally = tallies[name] = Counter()
+        pair = (values.get("status", ""), values.get("rag", ""))
+        tally[pair] += 1
+        everything[pair] += 1
+    result = [_counts(name, tally) for name, tally in tallies.items()]
+    return [*result, _counts("All items", everything)]
 
 
 def agency_label(partnership: Partnership) -> Callable[[SheetRow], str]:
     """A row's lead agency by its display name, whichever alias the group typed."""
 
     find = agency_finder(partnership)
+    # By the text typed: thousands of rows name a few dozen agencies.
+    known: dict[str, str] = {}
 
     def label(row: SheetRow) -> str:
-        agency = find(row.get("lead_agency"))
-        return agency.name if agency else row.get("lead_agency").strip()
+        typed = row.get("lead_agency")
+        name = known.get(typed)
+        if name is None:
+            agency = find(typed)
+            name = known[typed] = agency.name if agency else typed.strip()
+        return name
 
     return label
 
