@@ -132,7 +132,7 @@ def test_only_the_styles_asked_about_are_parsed(tmp_path: Path) -> None:
 
 
 def _custom_heading_document(path: Path) -> Path:
-    """Built-in Title and headings beside custom heading styles (a localised id, an outline level)."""
+    """Built-in Title and headings beside custom heading styles: a localised id, an outline level."""
     from docx.enum.style import WD_STYLE_TYPE
     from docx.oxml.ns import qn
 

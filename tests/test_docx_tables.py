@@ -29,7 +29,7 @@ def _row(*texts: str) -> str:
 
 
 def _wrapped_rows(path: Path) -> Path:
-    """A top-level table whose rows are wrapped in a content control or custom XML between plain ones."""
+    """A top-level table with rows wrapped in a content control or custom XML among plain ones."""
     base = base_docx(path.with_name(f"base-{path.name}"))
     with zipfile.ZipFile(base) as package:
         xml = package.read("word/document.xml").decode()

@@ -17,11 +17,13 @@ from lxml import etree
 from pipeline.errors import ReturnRejected
 from pipeline.readers.docx_xml import (
     BODY,
+    DEL,
     TBL,
     TC,
     TR,
     VAL,
     TextReader,
+    child,
     joined_paragraphs,
     parser,
     unwrap,
@@ -35,7 +37,7 @@ WHOLE_BYTES = 2_000_000
 # Far beyond any return (a 33-question form has a few hundred cells); bounds memory.
 MAX_CELLS = 50_000
 TOO_BIG = f"The file holds more than {MAX_CELLS:,} table cells, far more than any return."
-TR_PR, TC_PR, DEL, GRID_SPAN, V_MERGE = w("trPr"), w("tcPr"), w("del"), w("gridSpan"), w("vMerge")
+TR_PR, TC_PR, GRID_SPAN, V_MERGE = w("trPr"), w("tcPr"), w("gridSpan"), w("vMerge")
 GRID_BEFORE = w("gridBefore")
 
 
@@ -63,15 +65,15 @@ def _int_attr(element: etree._Element | None, default: int) -> int:
 
 def read_row(reader: TextReader, tr: etree._Element) -> RowData | None:
     """A row's cells and nested tables; None for a row deleted in tracked changes."""
-    props = tr.find(TR_PR)
-    if props is not None and props.find(DEL) is not None:
+    props = child(tr, TR_PR)
+    if props is not None and child(props, DEL) is not None:
         return None
     cells: list[tuple[str, int, bool]] = []
     nested: list[TableData] = []
     for tc in unwrap(tr, {TC}):
-        tc_props = tc.find(TC_PR)
-        span = _int_attr(tc_props.find(GRID_SPAN) if tc_props is not None else None, 1)
-        merge = tc_props.find(V_MERGE) if tc_props is not None else None
+        tc_props = child(tc, TC_PR)
+        span = _int_attr(child(tc_props, GRID_SPAN) if tc_props is not None else None, 1)
+        merge = child(tc_props, V_MERGE) if tc_props is not None else None
         continues = merge is not None and merge.get(VAL, "continue") == "continue"
         lines: list[str] = []
         for item in joined_paragraphs(reader, tc):
@@ -83,7 +85,7 @@ def read_row(reader: TextReader, tr: etree._Element) -> RowData | None:
         reader.features["cells"] += 1
         if reader.features["cells"] > MAX_CELLS:
             raise ReturnRejected(TOO_BIG, "Ask the agency to send the audit return on its own.")
-    before = _int_attr(props.find(GRID_BEFORE) if props is not None else None, 0)
+    before = _int_attr(child(props, GRID_BEFORE) if props is not None else None, 0)
     return RowData(before, tuple(cells), tuple(nested))
 
 

@@ -42,19 +42,30 @@ SYMBOLS = {"FE": TICKED, "FD": TICKED, "78": TICKED, "A8": EMPTY, "6F": EMPTY, "
 SYMBOLS |= {"54": TICKED, "52": "☑", "A3": EMPTY, "2A": EMPTY}
 PLACEHOLDER_OFF = ("0", "false", "off")
 # Tags and attributes built once: the walkers compare them for every element.
-T, TAB, BREAK, HYPHEN, SYM, CHAR = (
-    w("t"),
-    (w("tab"), w("ptab")),
-    (w("br"), w("cr")),
-    w("noBreakHyphen"),
-    w("sym"),
-    w("char"),
-)
+T, HYPHEN, SYM, CHAR = w("t"), w("noBreakHyphen"), w("sym"), w("char")
+TAB, BREAK = (w("tab"), w("ptab")), (w("br"), w("cr"))
 FLD_CHAR, FLD_CHAR_TYPE, FF_DATA = w("fldChar"), w("fldCharType"), w("ffData")
 ALTERNATE, CHOICE = f"{{{MC_NS}}}AlternateContent", f"{{{MC_NS}}}Choice"
 PLACEHOLDER, INS = w("showingPlcHdr"), w("ins")
-MARK_DELETED = f"{w('pPr')}/{w('rPr')}/{w('del')}"
-P_STYLE, OUTLINE = f"{w('pPr')}/{w('pStyle')}", f"{w('pPr')}/{w('outlineLvl')}"
+P_PR, R_PR, DEL, P_STYLE, OUTLINE = w("pPr"), w("rPr"), w("del"), w("pStyle"), w("outlineLvl")
+
+
+def child(element: Any, tag: str) -> Any:
+    """The first child with this tag, or None: `element.find(tag)` without ElementPath's cost."""
+    for item in element:
+        if item.tag == tag:
+            return item
+    return None
+
+
+def descendant(element: Any, *tags: str) -> Any:
+    """The first element down a path of child tags, as `element.find("a/b")` would find it."""
+    for item in element:
+        if item.tag == tags[0]:
+            found = descendant(item, *tags[1:]) if len(tags) > 1 else item
+            if found is not None:
+                return found
+    return None
 
 
 def parser() -> etree.XMLParser:
@@ -86,30 +97,30 @@ class TextReader:
         return "".join(out)
 
     def _walk(self, element: etree._Element, out: list[str], fields: list[list[object]]) -> None:
-        for child in element:
-            tag = child.tag
+        for item in element:
+            tag = item.tag
             if tag in SKIPPED or not isinstance(tag, str):
                 continue
             if tag == R:
-                self._run(child, out, fields)
+                self._run(item, out, fields)
             elif tag == SDT:
-                self._sdt(child, out, fields)
+                self._sdt(item, out, fields)
             elif tag == ALTERNATE:
-                choice = child.find(CHOICE)
+                choice = child(item, CHOICE)
                 if choice is not None:
                     self._walk(choice, out, fields)
             else:
-                self._walk(child, out, fields)
+                self._walk(item, out, fields)
 
     def _run(self, run: etree._Element, out: list[str], fields: list[list[object]]) -> None:
-        for child in run:
-            tag = child.tag
+        for item in run:
+            tag = item.tag
             if tag == FLD_CHAR:
-                self._field_char(child, out, fields)
+                self._field_char(item, out, fields)
             elif fields and (fields[-1][0] == "instr" or any(f[1] for f in fields)):
                 continue
             elif tag == T:
-                out.append(child.text or "")
+                out.append(item.text or "")
             elif tag in TAB:
                 out.append("\t")
             elif tag in BREAK:
@@ -117,14 +128,14 @@ class TextReader:
             elif tag == HYPHEN:
                 out.append("-")
             elif tag == SYM:
-                code = (child.get(CHAR) or "").upper()[-2:]
+                code = (item.get(CHAR) or "").upper()[-2:]
                 out.append(SYMBOLS.get(code, ""))
 
     def _field_char(self, char: etree._Element, out: list[str], fields: list[list[object]]) -> None:
         kind = char.get(FLD_CHAR_TYPE)
         if kind == "begin":
             suppress = False
-            form = char.find(FF_DATA)
+            form = child(char, FF_DATA)
             if form is not None:
                 value = self._form_field(form)
                 if value is not None:
@@ -165,11 +176,11 @@ class TextReader:
 
     def _sdt(self, sdt: etree._Element, out: list[str], fields: list[list[object]]) -> None:
         """An inline content control: check box as a glyph, date as ISO, placeholder as nothing."""
-        props = sdt.find(SDT_PR)
-        content = sdt.find(SDT_CONTENT)
+        props = child(sdt, SDT_PR)
+        content = child(sdt, SDT_CONTENT)
         self.features["content-controls"] += 1
         if props is not None:
-            if props.find(PLACEHOLDER) is not None:
+            if child(props, PLACEHOLDER) is not None:
                 return
             box = props.find(f"{{{W14_NS}}}checkbox")
             if box is not None:
@@ -187,23 +198,24 @@ class TextReader:
 
 def mark_deleted(p: etree._Element) -> bool:
     """Whether a paragraph's own mark was deleted in tracked changes (it joins the next one)."""
-    return p.find(MARK_DELETED) is not None
+    return descendant(p, P_PR, R_PR, DEL) is not None
 
 
 def unwrap(parent: Iterable[Any], wanted: set[str]) -> Iterator[Any]:
     """Children with a wanted tag, looking through content controls and custom XML wrappers."""
-    for child in parent:
-        if child.tag in wanted:
-            yield child
-        elif child.tag == SDT:
-            props = child.find(SDT_PR)
-            if props is not None and props.find(PLACEHOLDER) is not None and P in wanted:
+    for item in parent:
+        tag = item.tag
+        if tag in wanted:
+            yield item
+        elif tag == SDT:
+            props = child(item, SDT_PR)
+            if props is not None and child(props, PLACEHOLDER) is not None and P in wanted:
                 continue
-            content = child.find(SDT_CONTENT)
+            content = child(item, SDT_CONTENT)
             if content is not None:
                 yield from unwrap(content, wanted)
-        elif child.tag in CONTAINERS or child.tag == INS:
-            yield from unwrap(child, wanted)
+        elif tag in CONTAINERS or tag == INS:
+            yield from unwrap(item, wanted)
 
 
 def joined_paragraphs(reader: TextReader, parent: Iterable[Any]) -> Iterator[Any]:
@@ -228,9 +240,9 @@ def joined_paragraphs(reader: TextReader, parent: Iterable[Any]) -> Iterator[Any
 
 def heading_level(p: etree._Element, levels: Mapping[str, int]) -> int | None:
     """A paragraph's heading level from its style or outline level; None for body text."""
-    style = p.find(P_STYLE)
+    style = descendant(p, P_PR, P_STYLE)
     if style is not None and (style.get(VAL) or "") in levels:
         return levels[style.get(VAL) or ""]
-    outline = p.find(OUTLINE)
+    outline = descendant(p, P_PR, OUTLINE)
     raw = outline.get(VAL) if outline is not None else None
     return int(raw) + 1 if raw and raw.isdigit() and int(raw) < 9 else None
