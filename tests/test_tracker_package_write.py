@@ -109,3 +109,17 @@ def test_a_tracker_saved_by_libreoffice_is_updated(workspace: Workspace, tmp_pat
         ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert "DA26-CSC-01" in text and "Audit returns by agency" in text
+
+
+def test_parts_are_deflated_at_qap_s_level(workspace: Workspace) -> None:
+    import zlib
+
+    from pipeline.tracker.package_write import COMPRESS_LEVEL
+
+    apply_returns(workspace, _more(), [], today=TODAY)
+    with zipfile.ZipFile(workspace.tracker_path()) as package:
+        info = package.getinfo("xl/worksheets/sheet1.xml")
+        data = package.read(info)
+    deflate = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
+    assert info.compress_type == zipfile.ZIP_DEFLATED
+    assert info.compress_size == len(deflate.compress(data) + deflate.flush())
