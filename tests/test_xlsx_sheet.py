@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from pipeline.errors import ReturnRejected
 from pipeline.readers import xlsx_sheet
 from pipeline.readers.package import Package
 from pipeline.readers.xlsx_sheet import (
@@ -136,3 +137,26 @@ def test_date_styles_are_those_of_each_workbook(tmp_path: Path) -> None:
         wb.save(paths[-1])
     shown = [_read(path)[1][0].text for path in (*paths, *paths)]
     assert shown == ["2025-12-09", "46000", "2025-12-09", "46000"]
+
+
+def test_a_streamed_sheet_over_the_cell_limit_is_refused_and_closed_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    for _ in range(30):
+        ws.append(["answer", "another"])
+    path = tmp_path / "many.xlsx"
+    wb.save(path)
+    monkeypatch.setattr(xlsx_sheet, "WHOLE_PART_BYTES", 0)
+    monkeypatch.setattr(xlsx_sheet, "MAX_CELLS", 10)
+    with zipfile.ZipFile(path) as archive:
+        book = Book(Package(path, archive))
+        with pytest.raises(ReturnRejected, match="more than 10 filled cells") as refused:
+            read_sheet(book, SHEET, "Data")
+        handle = archive.fp
+    # The refusal closed the sheet's stream, so closing the zip closed the file itself, even
+    # while the refusal (and the frames it holds) is still alive.
+    assert handle is not None and handle.closed
+    assert refused.value.args

@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Generator
+from contextlib import closing
 from typing import NamedTuple
 
 from lxml import etree
@@ -172,7 +173,8 @@ class Book:
         name = targets.get("type:sharedStrings")
         if not name or name not in self.names:
             return []
-        return [_rich_text(element) for element in _elements(self.package, name, (STRING,))]
+        with closing(_elements(self.package, name, (STRING,))) as elements:
+            return [_rich_text(element) for element in elements]
 
     def _date_styles(self, targets: dict[str, str]) -> frozenset[int]:
         """Indexes of the cell styles whose number format shows a date."""
@@ -281,25 +283,29 @@ def read_sheet(book: Book, name: str, title: str) -> tuple[Rows, list[Merge]]:
     rows: Rows = {}
     merges: list[Merge] = []
     count = 0
-    for element in _elements(book.package, name, (ROW, MERGE)):
-        if element.tag == ROW:
-            number = int(element.get("r") or (max(rows, default=0) + 1))
-            cells = _row_cells(book, element)
-            if cells:
-                rows[number] = cells
-                count += sum(1 for v in cells.values() if v.text)
-            if count > MAX_CELLS:
-                raise ReturnRejected(
-                    f"The sheet {title!r} has more than {MAX_CELLS:,} filled cells, "
-                    "far more than any return.",
-                    "Ask the agency to send the audit return on its own.",
-                )
-        else:
-            merges.append(cell_range(element.get("ref") or ""))
+    # closing(): a refusal or a bad row closes a streamed part at once, not when collected.
+    with closing(_elements(book.package, name, (ROW, MERGE))) as elements:
+        for element in elements:
+            if element.tag == ROW:
+                number = int(element.get("r") or (max(rows, default=0) + 1))
+                cells = _row_cells(book, element)
+                if cells:
+                    rows[number] = cells
+                    count += sum(1 for v in cells.values() if v.text)
+                if count > MAX_CELLS:
+                    raise ReturnRejected(
+                        f"The sheet {title!r} has more than {MAX_CELLS:,} filled cells, "
+                        "far more than any return.",
+                        "Ask the agency to send the audit return on its own.",
+                    )
+            else:
+                merges.append(cell_range(element.get("ref") or ""))
     return rows, merges
 
 
-def _elements(package: Package, name: str, tags: tuple[str, ...]) -> Iterator[etree._Element]:
+def _elements(
+    package: Package, name: str, tags: tuple[str, ...]
+) -> Generator[etree._Element, None, None]:
     """A part's elements of these tags in document order: parsed whole, or streamed when large."""
     if package.getinfo(name).file_size <= WHOLE_PART_BYTES:
         yield from etree.fromstring(package.read(name), parser()).iter(*tags)
