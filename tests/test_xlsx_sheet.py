@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline.errors import ReturnRejected
 from pipeline.readers import xlsx_sheet
@@ -26,6 +27,14 @@ from pipeline.readers.xlsx_sheet import (
 )
 
 SHEET = "xl/worksheets/sheet1.xml"
+
+
+def _data_sheet() -> tuple[Workbook, Worksheet]:
+    wb = Workbook()
+    ws = wb.active
+    assert isinstance(ws, Worksheet)
+    ws.title = "Data"
+    return wb, ws
 
 
 def _read_with_merges(path: Path) -> tuple[dict[int, dict[int, Value]], list[Merge]]:
@@ -49,9 +58,7 @@ def test_column_letters_and_indexes_agree() -> None:
 
 
 def test_cells_read_as_shown(tmp_path: Path) -> None:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Data"
+    wb, ws = _data_sheet()
     ws["A1"] = "  padded text "
     ws["B1"] = 3.0
     ws["C1"] = 2.5
@@ -104,9 +111,7 @@ def test_a_streamed_sheet_reads_as_one_parsed_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Large sheets are streamed, small ones parsed whole: both must read every cell alike.
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Data"
+    wb, ws = _data_sheet()
     for row in range(1, 301):
         ws.append([f"text {row}", row * 1.5, dt.date(2026, 1, 1) + dt.timedelta(days=row)])
         ws.cell(row, 5, f"=A{row}&B{row}" if row % 7 == 0 else None)
@@ -128,9 +133,7 @@ def test_date_styles_are_those_of_each_workbook(tmp_path: Path) -> None:
     # mean a date in one workbook and a plain number in another.
     paths = []
     for name, number_format in (("dated", "dd/mm/yyyy"), ("plain", "0.00")):
-        wb = Workbook()
-        ws = wb.active
-        ws.title = "Data"
+        wb, ws = _data_sheet()
         ws["A1"] = 46000
         ws["A1"].number_format = number_format
         paths.append(tmp_path / f"{name}.xlsx")
@@ -142,9 +145,7 @@ def test_date_styles_are_those_of_each_workbook(tmp_path: Path) -> None:
 def test_a_streamed_sheet_over_the_cell_limit_is_refused_and_closed_at_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Data"
+    wb, ws = _data_sheet()
     for _ in range(30):
         ws.append(["answer", "another"])
     path = tmp_path / "many.xlsx"
