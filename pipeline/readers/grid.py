@@ -30,6 +30,9 @@ from pipeline.readers.vocab import (
     split_label,
 )
 
+QUESTION_WORD = re.compile(r"\bquestions?\b")
+QUESTION_NUMBER = re.compile(r"question (no|number|id|ref)")
+
 
 @dataclass(frozen=True)
 class Cell:
@@ -126,8 +129,8 @@ def _role(text: str) -> str | None:
         return "case_ref"
     if case_heading(text) is not None and len(t) <= 12:
         return "case"
-    if (t.startswith(QUESTION_HEADERS) or re.search(r"\bquestions?\b", t)) and not re.search(
-        r"question (no|number|id|ref)", t
+    if (t.startswith(QUESTION_HEADERS) or QUESTION_WORD.search(t)) and not QUESTION_NUMBER.search(
+        t
     ):
         return "question"
     if t.startswith(ANSWER_HEADERS):

@@ -13,6 +13,8 @@ BOXES_TICKED = "☒☑⊠"
 BOXES_EMPTY = "☐□"
 BOX_SPLIT = re.compile(f"([{BOXES_TICKED}{BOXES_EMPTY}])")
 MARKS = {"x", "✓", "✔", "✗", "✘", "■", "y", "yes", "☒", "☑", "⊠"}
+SPACES = re.compile(r"[\s/()]+")
+REF_PREFIX = re.compile(r"^(?:ref(?:erence)?\.?|id)\s*[:\-]?\s*", re.I)
 
 # Column headings of a one-column-per-option layout (the answer is the column marked x).
 OPTION_WORDS = {"yes", "no", "partly", "partially", "n a", "not applicable", "not known"}
@@ -109,7 +111,7 @@ TARGET_HEADERS += ("completion date", "timescale", "date due", "target completio
 def norm(text: str) -> str:
     """Lower case, curly quotes straightened, punctuation at the ends and runs of spaces removed."""
     text = text.replace("’", "'").replace("‘", "'").casefold()
-    text = re.sub(r"[\s/()]+", " ", text)
+    text = SPACES.sub(" ", text)
     return text.strip(" :*.-–?").strip()
 
 
@@ -144,7 +146,7 @@ def case_heading(text: str) -> tuple[int, str] | None:
         return None
     token = match.group(1).lower()
     index = int(token) if token.isdigit() else ord(token) - ord("a") + 1
-    rest = re.sub(r"^(?:ref(?:erence)?\.?|id)\s*[:\-]?\s*", "", match.group(2).strip(), flags=re.I)
+    rest = REF_PREFIX.sub("", match.group(2).strip())
     return index, rest.strip(" ()[]")
 
 
