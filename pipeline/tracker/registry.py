@@ -10,7 +10,7 @@ import re
 import sqlite3
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import astuple, dataclass
+from typing import NamedTuple
 
 from pipeline.tracker.records import LogEntry
 from pipeline.tracker.state import RowState, Settled, States, StoredRows
@@ -73,8 +73,7 @@ ORIGIN_HAND = "hand"
 ORIGIN_SEEN = "seen"
 
 
-@dataclass(frozen=True)
-class RefRecord:
+class RefRecord(NamedTuple):
     """A ref qap issued (or saw typed in the workbook) and what it was issued for."""
 
     ref: str
@@ -98,17 +97,8 @@ class Registry:
         # The log as last read, by limit: a run reads it twice (notices, then the Log sheet).
         self._log: dict[int, list[LogEntry]] = {}
 
-    def refs_for(self, audit_id: str, agency_key: str) -> list[RefRecord]:
-        """Every ref issued for one agency's actions in one audit, oldest first."""
-        rows = self.conn.execute(
-            "SELECT ref, audit_id, agency_key, origin, match_key, position, return_id FROM refs "
-            "WHERE audit_id = ? AND agency_key = ? AND origin = ? ORDER BY rowid",
-            (audit_id, agency_key, ORIGIN_RETURN),
-        )
-        return [RefRecord(*row) for row in rows]
-
     def refs_by_owner(self) -> dict[tuple[str, str], list[RefRecord]]:
-        """refs_for every (audit, agency) at once: the refs issued for returns' actions."""
+        """The refs issued for returns' actions, oldest first, by (audit, agency)."""
         rows = self.conn.execute(
             "SELECT ref, audit_id, agency_key, origin, match_key, position, return_id FROM refs "
             "WHERE origin = ? ORDER BY rowid",
@@ -156,7 +146,7 @@ class Registry:
         self.conn.execute(
             "INSERT INTO refs (ref, audit_id, agency_key, origin, match_key, position, "
             "return_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (*astuple(issued), _now()),
+            (*issued, _now()),
         )
         log.info("tracker ref %s issued (%s)", issued.ref, record.origin)
         return issued
@@ -274,19 +264,19 @@ class Registry:
             self._rows.update(rows)
 
     def row_reads(self) -> dict[bytes, str | None]:
-        """Tracker rows as last read (JSON, decoded only when used), by the digest of what they
-        were read from."""
+        """Tracker rows as last read (their values as one text, see sheet_read), by the digest of
+        what they were read from."""
         return dict(self.conn.execute("SELECT digest, vals FROM row_reads").fetchall())
 
     def keep_row_reads(
         self,
-        read_now: Mapping[bytes, Mapping[str, str] | None],
+        read_now: Mapping[bytes, str | None],
         current: Collection[bytes],
         stored: int,
     ) -> None:
         """Store rows read this time; once rows no longer in the sheet outnumber those in it,
         keep only the sheet's (`stored`: how many rows the table held when read)."""
-        fresh = _dumped(read_now)
+        fresh = list(read_now.items())
         prune = stored + len(fresh) > 2 * len(current) + 64
         if not fresh and not prune:
             # Even an empty write transaction costs a commit (tens of ms on a busy disk).
@@ -301,11 +291,12 @@ class Registry:
                 "INSERT OR REPLACE INTO row_reads (digest, vals) VALUES (?, ?)", fresh
             )
 
-    def add_row_reads(self, read_now: Mapping[bytes, Mapping[str, str] | None]) -> None:
+    def add_row_reads(self, read_now: Mapping[bytes, str | None]) -> None:
         """Store rows as they will read next time (rows qap has just written)."""
         with self.conn:
             self.conn.executemany(
-                "INSERT OR REPLACE INTO row_reads (digest, vals) VALUES (?, ?)", _dumped(read_now)
+                "INSERT OR REPLACE INTO row_reads (digest, vals) VALUES (?, ?)",
+                list(read_now.items()),
             )
 
     def sheets_digest(self) -> str:
@@ -335,16 +326,6 @@ class Registry:
                 for at, ref, col, change, detail, source in rows
             ]
         return list(self._log[limit])
-
-
-def _dumped(
-    reads: Mapping[bytes, Mapping[str, str] | None],
-) -> list[tuple[bytes, str | None]]:
-    dumps = json.dumps
-    return [
-        (digest, None if vals is None else dumps(vals, ensure_ascii=False))
-        for digest, vals in reads.items()
-    ]
 
 
 def _like(text: str) -> str:

@@ -8,7 +8,6 @@ same rows whichever reader produced them.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -23,7 +22,9 @@ from pipeline.tracker.styles_xml import date_styles
 
 DIGITS = "0123456789"
 # Part of every row digest: a change to how rows are read must not reuse rows read before it.
-READER_VERSION = b"rows-2"
+READER_VERSION = b"rows-3"
+# Joins a row's values (in column order) as stored for reuse: XML text cannot hold it.
+SEPARATOR = "\x1f"
 _C, _V, _F, _IS, _T, _ROW = f"{M}c", f"{M}v", f"{M}f", f"{M}is", f"{M}t", f"{M}row"
 _LETTERS: dict[str, int] = {}
 
@@ -63,8 +64,9 @@ class TrackerSheet:
     next_row: int
     elements: RowStore
     reader: CellReader
-    # Rows read from their cells this time, by digest, for the next read to reuse (None: empty).
-    read_now: dict[bytes, dict[str, str] | None] = field(default_factory=dict)
+    # Rows read from their cells this time, by digest, for the next read to reuse (None: empty),
+    # as their values joined by SEPARATOR in column order.
+    read_now: dict[bytes, str | None] = field(default_factory=dict)
     # Every row's digest, by row number.
     digests: dict[int, bytes] = field(default_factory=dict)
 
@@ -176,7 +178,7 @@ def read_sheet(
             columns[spec.key] = last
             missing.append(spec.key)
     digests = _digests(book, raw, store, columns) if known is not None else {}
-    read_now: dict[bytes, dict[str, str] | None] = {}
+    read_now: dict[bytes, str | None] = {}
     rows, next_row = _rows(store, columns, values, digests, known or {}, read_now)
     return TrackerSheet(
         store.skeleton, columns, tuple(missing), rows, next_row, store, values, read_now, digests
@@ -214,7 +216,7 @@ def _digests(book: Book, raw: bytes, store: RowStore, columns: dict[str, int]) -
 
 def reads_after_write(
     sheet: TrackerSheet, book: Book, styles: bytes
-) -> tuple[dict[bytes, dict[str, str] | None], dict[int, bytes]]:
+) -> tuple[dict[bytes, str | None], dict[int, bytes]]:
     """The rows qap serialised, read back as the next read will read them (same function, the
     styles as saved), by the digest of the bytes saved: the next run need not read them again;
     and those digests by row number (both empty when rows are not digested)."""
@@ -231,7 +233,7 @@ def reads_after_write(
         date_styles(parse_xml(styles)) if styles != b"-" else (frozenset(), frozenset())
     )
     parsed = sheet.elements.parsed
-    read_now: dict[bytes, dict[str, str] | None] = {}
+    read_now: dict[bytes, str | None] = {}
     elements = ((number, parsed[number]) for number in emitted)
     for _ in _read_cells(elements, sheet.columns, reader, digests, read_now):
         pass
@@ -256,7 +258,7 @@ def _rows(
     values: CellReader,
     digests: Mapping[int, bytes],
     known: Mapping[bytes, str | None],
-    read_now: dict[bytes, dict[str, str] | None],
+    read_now: dict[bytes, str | None],
 ) -> tuple[list[SheetRow], int]:
     """Every non-empty row under the header as canonical values, and the first free row number.
 
@@ -264,16 +266,21 @@ def _rows(
     """
     found: dict[int, SheetRow] = {}
     unread: list[int] = []
-    loads = json.loads
+    order = tuple(columns)
+    width = len(order)
     for number in sorted(store.spans):
         if number < 2:
             continue
         digest = digests.get(number)
         if digest is not None and digest in known:
             before = known[digest]
-            if before is not None:
-                found[number] = SheetRow(number, loads(before))
-            continue
+            if before is None:
+                continue
+            parts = before.split(SEPARATOR)
+            # The digest covers the columns, so the parts match them; anything else is read again.
+            if len(parts) == width:
+                found[number] = SheetRow(number, dict(zip(order, parts, strict=True)))
+                continue
         unread.append(number)
     for row in _read_cells(store.read(unread), columns, values, digests, read_now):
         found[row.row] = row
@@ -286,7 +293,7 @@ def _read_cells(
     columns: dict[str, int],
     values: CellReader,
     digests: Mapping[int, bytes],
-    read_now: dict[bytes, dict[str, str] | None],
+    read_now: dict[bytes, str | None],
 ) -> Iterator[SheetRow]:
     """The non-empty rows among these, read cell by cell, each noted in `read_now` by digest.
 
@@ -334,5 +341,5 @@ def _read_cells(
         if row["ref"]:
             row["ref"] = row["ref"].strip()
         if digest is not None:
-            read_now[digest] = row
+            read_now[digest] = SEPARATOR.join(row.values())
         yield SheetRow(number, row)
