@@ -55,19 +55,27 @@ class Grid:
         to XML exactly as put() and to_xml() would write them (cleaned, quote-prefixed when
         needed, styles added to the stylesheet in the same order)."""
         styles: dict[bool, int] = {}
+        # Per distinct text: whether it needs the quote prefix, and its cell XML after the style.
+        # A log repeats refs, columns, changes and file names thousands of times.
+        texts: dict[str, tuple[bool, str]] = {}
+        letters: list[str] = [""]
         number, right = first - 1, 0
         out = self.rows_xml
         for number, values in enumerate(rows, start=first):
             cells = []
             for column, text in enumerate(values, start=1):
-                value, _ = clean_text(text)
-                quote = bool(value) and needs_quote_prefix(value)
-                style = styles.get(quote)
+                found = texts.get(text)
+                if found is None:
+                    value, _ = clean_text(text)
+                    quote = bool(value) and needs_quote_prefix(value)
+                    found = texts[text] = (quote, _tail(value))
+                style = styles.get(found[0])
                 if style is None:
-                    style = styles[quote] = self.styles.look(
-                        look.but(quote=True) if quote else look
-                    )
-                cells.append(_cell(f"{column_letters(column)}{number}", value, style))
+                    chosen = look.but(quote=True) if found[0] else look
+                    style = styles[found[0]] = self.styles.look(chosen)
+                while len(letters) <= column:
+                    letters.append(column_letters(len(letters)))
+                cells.append(f'<c r="{letters[column]}{number}" s="{style}"{found[1]}')
             right = max(right, len(values))
             out.append(f'<row r="{number}">{"".join(cells)}</row>')
         self.rows_reach = (max(self.rows_reach[0], number), max(self.rows_reach[1], right))
@@ -144,12 +152,17 @@ class Grid:
 
 
 def _cell(ref: str, value: str | int, style: int) -> str:
+    return f'<c r="{ref}" s="{style}"{_tail(value)}'
+
+
+def _tail(value: str | int) -> str:
+    """A cell's XML after its reference and style: its type and value, and its end."""
     if isinstance(value, int):
-        return f'<c r="{ref}" s="{style}"><v>{value}</v></c>'
+        return f"><v>{value}</v></c>"
     if value == "":
-        return f'<c r="{ref}" s="{style}"/>'
+        return "/>"
     space = ' xml:space="preserve"' if value != value.strip() or "\n" in value else ""
-    return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t{space}>{escape(value)}</t></is></c>'
+    return f' t="inlineStr"><is><t{space}>{escape(value)}</t></is></c>'
 
 
 def _absolute(ref: str) -> str:

@@ -234,11 +234,17 @@ class Registry:
         gone: Iterable[str],
         digest: str = "",
         settled: Mapping[str, Settled | None] | None = None,
+        row_reads: Mapping[bytes, str | None] | None = None,
     ) -> None:
-        """Record a write that reached the workbook: changed row states, log lines, deletions
-        noted, and rows merged this time as settled (None: not settled, forget the last)."""
+        """Record a write that reached the workbook, in one transaction: changed row states, log
+        lines, deletions noted, rows merged this time as settled (None: not settled, forget the
+        last), and rows qap wrote as they will read next time (see row_reads)."""
         settled = settled or {}
         with self.conn:
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO row_reads (digest, vals) VALUES (?, ?)",
+                list((row_reads or {}).items()),
+            )
             self.conn.executemany(
                 "DELETE FROM row_settled WHERE ref = ?",
                 [(ref,) for ref, memo in settled.items() if memo is None],
@@ -289,14 +295,6 @@ class Registry:
                 fresh += [(digest, vals) for digest, vals in kept if digest in wanted]
             self.conn.executemany(
                 "INSERT OR REPLACE INTO row_reads (digest, vals) VALUES (?, ?)", fresh
-            )
-
-    def add_row_reads(self, read_now: Mapping[bytes, str | None]) -> None:
-        """Store rows as they will read next time (rows qap has just written)."""
-        with self.conn:
-            self.conn.executemany(
-                "INSERT OR REPLACE INTO row_reads (digest, vals) VALUES (?, ?)",
-                list(read_now.items()),
             )
 
     def sheets_digest(self) -> str:

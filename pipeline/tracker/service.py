@@ -165,10 +165,10 @@ def _save(draft: _Draft, folder: Path, result: MergeResult) -> Path:
 
 
 def _remember_rows(
-    registry: Registry, draft: _Draft, book: Book, sheet: TrackerSheet, result: MergeResult
-) -> dict[str, Settled | None]:
-    """Record how the rows qap wrote will read, with the styles as saved, for the next run; and
-    which rows merged this time are settled, by the digest they will read with."""
+    draft: _Draft, book: Book, sheet: TrackerSheet, result: MergeResult
+) -> tuple[dict[bytes, str | None], dict[str, Settled | None]]:
+    """How the rows qap wrote will read, with the styles as saved, for the next run; and which
+    rows merged this time are settled, by the digest they will read with."""
     from pipeline.tracker.sheet_read import reads_after_write
 
     part = book.part_of_type("styles")
@@ -176,7 +176,6 @@ def _remember_rows(
     if styles is None:
         styles = book.read(part) if part and book.has(part) else b"-"
     read_now, written = reads_after_write(sheet, book, styles)
-    registry.add_row_reads(read_now)
     settled: dict[str, Settled | None] = {}
     for ref, settle in result.settle.items():
         digest = None
@@ -184,7 +183,7 @@ def _remember_rows(
             row = settle[0]
             digest = written.get(row) if row in sheet.elements.emitted else sheet.digests.get(row)
         settled[ref] = None if settle is None or digest is None else Settled(digest, *settle[1:])
-    return settled
+    return read_now, settled
 
 
 def _stamp(entries: Sequence[LogEntry], now: dt.datetime) -> list[LogEntry]:
@@ -293,8 +292,10 @@ def apply_returns(
                 return _deferred(pending, result, message, entries)
             if fresh:
                 registry.forget_cells()
-            settled = _remember_rows(registry, draft, book, sheet, result)
-            registry.commit_write(result.states, entries, result.gone, figures.digest(), settled)
+            reads, settled = _remember_rows(draft, book, sheet, result)
+            registry.commit_write(
+                result.states, entries, result.gone, figures.digest(), settled, reads
+            )
             retire_pending(path, ctx.now)
             return TrackerResult(
                 path,
