@@ -39,6 +39,7 @@ MAX_CELLS = 50_000
 TOO_BIG = f"The file holds more than {MAX_CELLS:,} table cells, far more than any return."
 TR_PR, TC_PR, GRID_SPAN, V_MERGE = w("trPr"), w("tcPr"), w("gridSpan"), w("vMerge")
 GRID_BEFORE = w("gridBefore")
+ROW, CELL = {TR}, {TC}
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,18 @@ def _int_attr(element: etree._Element | None, default: int) -> int:
     return int(raw) if raw and raw.isdigit() else default
 
 
+def _merging(props: etree._Element | None) -> tuple[int, bool]:
+    """(columns spanned, continues the cell above) from a cell's properties, read in one pass."""
+    span = merge = None
+    for item in () if props is None else props:
+        if item.tag == GRID_SPAN and span is None:
+            span = item
+        elif item.tag == V_MERGE and merge is None:
+            merge = item
+    continues = merge is not None and merge.get(VAL, "continue") == "continue"
+    return _int_attr(span, 1), continues
+
+
 def read_row(reader: TextReader, tr: etree._Element) -> RowData | None:
     """A row's cells and nested tables; None for a row deleted in tracked changes."""
     props = child(tr, TR_PR)
@@ -70,11 +83,8 @@ def read_row(reader: TextReader, tr: etree._Element) -> RowData | None:
         return None
     cells: list[tuple[str, int, bool]] = []
     nested: list[TableData] = []
-    for tc in unwrap(tr, {TC}):
-        tc_props = child(tc, TC_PR)
-        span = _int_attr(child(tc_props, GRID_SPAN) if tc_props is not None else None, 1)
-        merge = child(tc_props, V_MERGE) if tc_props is not None else None
-        continues = merge is not None and merge.get(VAL, "continue") == "continue"
+    for tc in unwrap(tr, CELL):
+        span, continues = _merging(child(tc, TC_PR))
         lines: list[str] = []
         for item in joined_paragraphs(reader, tc):
             if isinstance(item, tuple):
@@ -94,7 +104,7 @@ def as_table(reader: TextReader, table: Any) -> TableData:
     if isinstance(table, TableData):
         return table
     data = TableData()
-    for tr in unwrap(table, {TR}):
+    for tr in unwrap(table, ROW):
         row = read_row(reader, tr)
         if row is not None:
             data.rows.append(row)

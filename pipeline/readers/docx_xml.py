@@ -36,6 +36,7 @@ SDT_CONTENT, SDT_PR, VAL = w("sdtContent"), w("sdtPr"), w("val")
 SKIPPED = {w("del"), w("moveFrom"), w("pPr"), w("rPr"), w("instrText"), w("delText")}
 SKIPPED |= {w("fldData"), w("footnoteReference"), w("endnoteReference"), w("commentReference")}
 CONTAINERS = {w("customXml"), w("smartTag"), w("sdtContent")}
+BLOCKS = {P, TBL}
 TICKED, EMPTY = "☒", "☐"
 # Check-box pictures from symbol fonts (Wingdings, Wingdings 2), by character code.
 SYMBOLS = {"FE": TICKED, "FD": TICKED, "78": TICKED, "A8": EMPTY, "6F": EMPTY, "53": TICKED}
@@ -222,7 +223,7 @@ def joined_paragraphs(reader: TextReader, parent: Iterable[Any]) -> Iterator[Any
     """Tables, and (text, paragraph) pairs joining paragraphs whose mark was deleted, in order."""
     carry = ""
     last: etree._Element | None = None
-    for block in unwrap(parent, {P, TBL}):
+    for block in unwrap(parent, BLOCKS):
         if block.tag != P:
             if last is not None:
                 yield carry, last

@@ -164,15 +164,14 @@ def _column_key(text: str) -> str:
     return qid_of(text) or (lead.group(1) if lead else text.strip())
 
 
-def _header(row: list[Cell]) -> Layout | None:
-    """The layout a header row declares, or None when the row is not a header."""
+def _header(row: list[Cell], cells: list[tuple[int, Cell]]) -> Layout | None:
+    """The layout a header row (its `_distinct` cells given) declares, or None for any other row."""
+    # Every layout names at least two columns, one role or heading a cell.
+    if len(cells) < 2:
+        return None
     layout = Layout(width=len(row))
-    seen: set[str] = set()
     others: dict[int, str] = {}
-    for col, cell in enumerate(row):
-        if cell.origin in seen or not cell.text.strip():
-            continue
-        seen.add(cell.origin)
+    for col, cell in cells:
         role = _role(cell.text)
         if role == "case":
             heading = case_heading(cell.text)
@@ -224,15 +223,16 @@ def _at(row: list[Cell], layout: Layout, role: str) -> Cell | None:
 def interpret_grid(grid: list[list[Cell]], found: Findings, layout: Layout | None = None) -> Layout:
     """Read one grid into `found`; returns the layout in force at its end (for a following grid)."""
     layout = layout or Layout()
-    if grid and _header(grid[0]) is None and len(grid[0]) != layout.width:
+    first = _header(grid[0], _distinct(grid[0])) if grid else None
+    if grid and first is None and len(grid[0]) != layout.width:
         layout = Layout()
     # A "Case 2" banner inside a table speaks for the rows below it, not for the next table.
     context = found.case_context
-    for row in grid:
+    for index, row in enumerate(grid):
         cells = _distinct(row)
         if not cells:
             continue
-        header = _header(row)
+        header = first if index == 0 else _header(row, cells)
         if header is not None:
             layout = header
             continue
