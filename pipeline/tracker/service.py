@@ -106,7 +106,7 @@ def _render(
 ) -> _Draft:
     """Patch the merged cells into the Tracker sheet and rebuild Summary, Returns and Log."""
     from pipeline.tracker.sheet_write import SheetPatch, column_widths
-    from pipeline.tracker.sheets import build_log, build_returns, build_summary
+    from pipeline.tracker.sheets import LOG_ROWS, build_log, build_returns, build_summary
     from pipeline.tracker.styles_xml import Styles
 
     partnership = ctx.partnership
@@ -126,7 +126,10 @@ def _render(
     qap = (
         QapSheet(summary, chart),
         QapSheet(build_returns(styles, figures.grid, ctx.today)),
-        QapSheet(build_log(styles, [*entries, *registry.log_entries()])),
+        # The sheet shows the newest LOG_ROWS lines: only so many older ones are read.
+        QapSheet(
+            build_log(styles, [*entries, *registry.log_entries(max(0, LOG_ROWS - len(entries)))])
+        ),
     )
     writer = PackageWriter(book, styles)
     writer.sheets(patch.to_bytes(), sheet.root, qap)

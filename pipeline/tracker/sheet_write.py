@@ -36,6 +36,7 @@ HEADER_LOOK = Look(
 DEFAULT_WIDTH = 13.0
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 VALUE_TAGS = (f"{M}f", f"{M}v", f"{M}is")
+_CELL = f"{M}c"
 _RANGE = re.compile(r"^\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?$")
 
 
@@ -60,6 +61,8 @@ class SheetPatch:
         self.reader: CellReader = sheet.reader
         self.touched: set[int] = set()
         self.written: set[tuple[int, int]] = set()
+        # Per row: the cells cell() can find, by column (see _findable).
+        self._findable: dict[int, dict[int, etree._Element]] = {}
 
     def row(self, number: int) -> etree._Element:
         """The <row> with this number, created when the sheet has none."""
@@ -75,6 +78,15 @@ class SheetPatch:
         row = self.row(number) if create else self.sheet.elements.get(number)
         if row is None:
             return None
+        findable = self._findable.get(number)
+        if findable is None:
+            findable = _findable(row)
+            if findable is not None:
+                self._findable[number] = findable
+        if findable is not None:
+            found = findable.get(column)
+            if found is not None or not create:
+                return found
         position = 0
         for cell in row:
             if cell.tag != f"{M}c":
@@ -91,6 +103,10 @@ class SheetPatch:
         cell = etree.SubElement(row, f"{M}c", r=f"{column_letters(column)}{number}")
         row.insert(position, cell)
         row.attrib.pop("spans", None)  # an optional hint that may no longer hold
+        if findable is not None:
+            # Cells before it are to its left and those after to its right: the others stay
+            # as findable as they were.
+            findable[column] = cell
         return cell
 
     def cells_of(self, number: int) -> dict[int, etree._Element]:
@@ -240,6 +256,25 @@ def column_widths(root: etree._Element) -> dict[int, float]:
         for number in range(int(col.get("min", "1")), min(int(col.get("max", "1")), 16_384) + 1):
             widths[number] = width
     return widths
+
+
+def _findable(row: etree._Element) -> dict[int, etree._Element] | None:
+    """The cells SheetPatch.cell's scan finds, by column: those to the right of every cell
+    before them (the first of equals), up to the first child that is not a cell; None when a
+    cell has no reference, since its column is then its position, which an insert moves."""
+    found: dict[int, etree._Element] = {}
+    right = 0
+    for cell in row:
+        if cell.tag != _CELL:
+            break
+        where = cell.get("r")
+        if not where:
+            return None
+        at = column_number(where.rstrip(DIGITS))
+        if at > right:
+            found[at] = cell
+            right = at
+    return found
 
 
 def _lines(text: str, width: int) -> int:

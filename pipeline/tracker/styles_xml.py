@@ -92,6 +92,9 @@ class Styles:
                 self._index[name][keyer(lst[i])] = i
         self._derived: dict[tuple[int, str | None, bool | None], int] = {}
         self._looks: dict[Look, int] = {}
+        # Answers about existing xfs, which qap never alters (new ones are appended).
+        self._styled: dict[int, bool] = {}
+        self._formats: dict[int, str] = {}
         self.changed = False
 
     @classmethod
@@ -228,19 +231,35 @@ class Styles:
 
     def format_code(self, index: int) -> str:
         """The number format code of a cellXfs entry ('General' for the built-in 0)."""
+        found = self._formats.get(index)
+        if found is not None:
+            return found
         xfs = self._lists["cellXfs"]
         number = int(xfs[index].get("numFmtId", "0")) if index < len(xfs) else 0
-        for fmt in self.root.iterfind(f"{M}numFmts/{M}numFmt"):
-            if int(fmt.get("numFmtId", "0")) == number:
-                return fmt.get("formatCode", "")
-        return next((code for code, n in BUILTIN_FORMATS.items() if n == number), str(number))
+        code = next(
+            (
+                fmt.get("formatCode", "")
+                for fmt in self.root.iterfind(f"{M}numFmts/{M}numFmt")
+                if int(fmt.get("numFmtId", "0")) == number
+            ),
+            None,
+        )
+        if code is None:
+            code = next((c for c, n in BUILTIN_FORMATS.items() if n == number), None)
+        if code is None:
+            return str(number)  # not cached: a format qap adds later may take this number
+        if index < len(xfs):
+            self._formats[index] = code
+        return code
 
     def has_style(self, index: int) -> bool:
         """Whether a cellXfs entry differs from the plain default (openpyxl's has_style)."""
         xfs = self._lists["cellXfs"]
         if index <= 0 or index >= len(xfs):
             return False
-        return _xf_key(xfs[index]) != _xf_key(xfs[0])
+        if index not in self._styled:
+            self._styled[index] = _xf_key(xfs[index]) != _xf_key(xfs[0])
+        return self._styled[index]
 
     def to_bytes(self) -> bytes:
         """The stylesheet as XML."""
