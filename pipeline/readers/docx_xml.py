@@ -49,6 +49,10 @@ FLD_CHAR, FLD_CHAR_TYPE, FF_DATA = w("fldChar"), w("fldCharType"), w("ffData")
 ALTERNATE, CHOICE = f"{{{MC_NS}}}AlternateContent", f"{{{MC_NS}}}Choice"
 PLACEHOLDER, INS = w("showingPlcHdr"), w("ins")
 P_PR, R_PR, DEL, P_STYLE, OUTLINE = w("pPr"), w("rPr"), w("del"), w("pStyle"), w("outlineLvl")
+CHECK_BOX, CHECKED, DEFAULT = w("checkBox"), w("checked"), w("default")
+DROP_DOWN, LIST_ENTRY, RESULT = w("ddList"), w("listEntry"), w("result")
+W14_CHECK_BOX, W14_CHECKED = f"{{{W14_NS}}}checkbox", f"{{{W14_NS}}}checked"
+W14_VAL, DATE, FULL_DATE = f"{{{W14_NS}}}val", w("date"), w("fullDate")
 
 
 def child(element: Any, tag: str) -> Any:
@@ -151,10 +155,10 @@ class TextReader:
     def _form_field(self, form: etree._Element) -> str | None:
         """A legacy FORMCHECKBOX as a glyph, a FORMDROPDOWN as its chosen entry; FORMTEXT: None."""
         self.features["legacy-fields"] += 1
-        box = form.find(w("checkBox"))
+        box = child(form, CHECK_BOX)
         if box is not None:
-            checked = box.find(w("checked"))
-            default = box.find(w("default"))
+            checked = child(box, CHECKED)
+            default = child(box, DEFAULT)
             if checked is not None:
                 on = (checked.get(VAL) or "1").lower() not in PLACEHOLDER_OFF
             else:
@@ -164,12 +168,12 @@ class TextReader:
                     "on",
                 )
             return TICKED if on else EMPTY
-        drop = form.find(w("ddList"))
+        drop = child(form, DROP_DOWN)
         if drop is not None:
-            entries = [e.get(VAL) or "" for e in drop.findall(w("listEntry"))]
-            chosen = drop.find(w("result"))
+            entries = [e.get(VAL) or "" for e in drop if e.tag == LIST_ENTRY]
+            chosen = child(drop, RESULT)
             if chosen is None:
-                chosen = drop.find(w("default"))
+                chosen = child(drop, DEFAULT)
             raw = chosen.get(VAL) if chosen is not None else "0"
             index = int(raw) if raw and raw.isdigit() else 0
             return entries[index] if index < len(entries) else ""
@@ -183,15 +187,15 @@ class TextReader:
         if props is not None:
             if child(props, PLACEHOLDER) is not None:
                 return
-            box = props.find(f"{{{W14_NS}}}checkbox")
+            box = child(props, W14_CHECK_BOX)
             if box is not None:
-                checked = box.find(f"{{{W14_NS}}}checked")
-                on = checked is not None and checked.get(f"{{{W14_NS}}}val") in ("1", "true")
+                checked = child(box, W14_CHECKED)
+                on = checked is not None and checked.get(W14_VAL) in ("1", "true")
                 out.append(TICKED if on else EMPTY)
                 return
-            date = props.find(w("date"))
-            if date is not None and date.get(w("fullDate")):
-                out.append((date.get(w("fullDate")) or "")[:10])
+            date = child(props, DATE)
+            if date is not None and date.get(FULL_DATE):
+                out.append((date.get(FULL_DATE) or "")[:10])
                 return
         if content is not None:
             self._walk(content, out, fields)
