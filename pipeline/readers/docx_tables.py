@@ -32,8 +32,8 @@ from pipeline.readers.docx_xml import (
 from pipeline.readers.grid import Cell
 from pipeline.readers.package import Package
 
-# Main parts up to this size (returns are tens of kB) are parsed whole: about 15 MB more
-# more at peak than streaming them (measured on a part packed with tiny paragraphs or cells).
+# Main parts up to this size (returns are tens of kB) are parsed whole: about 15 MB more at
+# peak than streaming them (measured on a part packed with tiny paragraphs or cells).
 WHOLE_BYTES = 1_000_000
 # Far beyond any return (a 33-question form has a few hundred cells); bounds memory.
 MAX_CELLS = 50_000
