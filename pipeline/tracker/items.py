@@ -48,19 +48,30 @@ class _Builder:
 
     def put_row(self, ref: str, texts: Mapping[str, str], source: str) -> None:
         """Several values of one ref from one source, as put() one by one in this order."""
-        values = self.values.setdefault(ref, {})
-        sources = self.sources.setdefault(ref, {})
         cleaned = self.cleaned
+        clean: dict[str, str] = {}
+        noted: dict[str, tuple[str, ...]] = {}
         for key, text in texts.items():
             found = cleaned.get(text)
             if found is None:
                 found = cleaned[text] = clean_text(text)
-            values[key] = found[0]
-            sources[key] = source
+            clean[key] = found[0]
             if found[1]:
-                self.notes.setdefault(ref, {})[key] = found[1]
-            elif ref in self.notes:
-                self.notes[ref].pop(key, None)
+                noted[key] = found[1]
+        values = self.values.get(ref)
+        if values is None:
+            self.values[ref] = clean
+            self.sources[ref] = dict.fromkeys(clean, source)
+        else:
+            values.update(clean)
+            self.sources[ref].update(dict.fromkeys(clean, source))
+        notes = self.notes.get(ref)
+        if notes is not None:
+            # A value put again without notes drops the notes of the value it replaces.
+            for key in clean.keys() - noted.keys():
+                notes.pop(key, None)
+        if noted:
+            self.notes.setdefault(ref, {}).update(noted)
 
     def rows(self) -> list[QapRow]:
         return [

@@ -20,7 +20,6 @@ from pipeline.errors import TrackerError
 from pipeline.tracker.book import M, parse_xml, to_xml
 
 MARK = "qap-rows"
-_R = re.compile(rb'\sr="(\d+)"')
 _ROW = f"{M}row"
 # The first <sheetData> tag, with the prefix the sheet gives its main namespace, if any.
 _SHEET_DATA = re.compile(rb"<(?:([A-Za-z_][\w.\-]*):)?sheetData(?=[\s>/])")
@@ -152,16 +151,15 @@ def _row_spans(raw: bytes, start: int, end: int, prefix: bytes) -> dict[int, tup
     body = raw[start:end]
     if b"<!--" in body or b"<![CDATA[" in body or b"<?" in body:
         raise _unreadable("comments or CDATA among its rows")
-    tag = re.compile(b"<" + re.escape(prefix) + rb"row(?=[\s>/])")
-    starts = [found.start() for found in tag.finditer(raw, start, end)]
+    # Each row's start tag, with its r attribute when it has one (a start tag holds no '>').
+    tag = re.compile(b"<" + re.escape(prefix) + rb'row(?=[\s>/])(?:[^>]*?\sr="(\d+)")?')
+    found = [(row.start(), row.group(1)) for row in tag.finditer(raw, start, end)]
     spans: dict[int, tuple[int, int]] = {}
     previous = 0
-    search = _R.search
-    for index, at in enumerate(starts):
-        found = search(raw, at, raw.index(b">", at))
-        number = int(found.group(1)) if found else previous + 1
+    for index, (at, given) in enumerate(found):
+        number = int(given) if given else previous + 1
         if number in spans:
             raise _unreadable("rows out of order or numbered twice")
         previous = number
-        spans[number] = (at, starts[index + 1] if index + 1 < len(starts) else end)
+        spans[number] = (at, found[index + 1][0] if index + 1 < len(found) else end)
     return spans

@@ -7,6 +7,7 @@ added and styles.xml stops growing after the first write.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 
 from lxml import etree
@@ -49,7 +50,13 @@ class Look:
 
     def but(self, **changes: object) -> Look:
         """The same look with some attributes changed."""
-        return replace(self, **changes)  # type: ignore[arg-type]
+        return _but(self, tuple(changes.items()))
+
+
+# Looks are few and are changed the same ways thousands of times a run (Summary, Log).
+@functools.lru_cache(maxsize=1024)
+def _but(look: Look, changes: tuple[tuple[str, object], ...]) -> Look:
+    return replace(look, **dict(changes))  # type: ignore[arg-type]
 
 
 def _key(element: etree._Element) -> tuple[object, ...]:

@@ -1,0 +1,68 @@
+"""The Tracker sheet's rows found in its bytes: the same rows, numbers and text lxml finds."""
+
+from __future__ import annotations
+
+import pytest
+from lxml import etree
+
+from pipeline.errors import TrackerError
+from pipeline.tracker.sheet_rows import RowStore
+
+NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def _sheet(rows: str, prefix: str = "") -> bytes:
+    p = f"{prefix}:" if prefix else ""
+    xmlns = f"xmlns:{prefix}" if prefix else "xmlns"
+    return (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<{p}worksheet {xmlns}="{NS}">'
+        f'<{p}dimension ref="A1:B9"/><{p}sheetData>{rows}</{p}sheetData></{p}worksheet>'
+    ).encode()
+
+
+def _numbers_by_lxml(raw: bytes) -> list[int]:
+    numbers, number = [], 0
+    for row in etree.fromstring(raw).iter(f"{{{NS}}}row"):
+        number = int(row.get("r") or number + 1)
+        numbers.append(number)
+    return numbers
+
+
+@pytest.mark.parametrize("prefix", ["", "x"])
+def test_rows_are_found_with_and_without_numbers(prefix: str) -> None:
+    p = f"{prefix}:" if prefix else ""
+    rows = (
+        f'<{p}row r="1" spans="1:2"><{p}c r="A1" t="inlineStr"><{p}is><{p}t>r="7" &lt;row</{p}t>'
+        f"</{p}is></{p}c></{p}row>\n"
+        f"<{p}row><{p}c/></{p}row><{p}row/>"
+        f'<{p}row customHeight="1" r="9" ht="30"></{p}row>'
+        f"<{p}row\n><{p}c/></{p}row>"
+    )
+    raw = _sheet(rows, prefix)
+    store = RowStore(raw)
+    assert list(store.spans) == _numbers_by_lxml(raw) == [1, 2, 3, 9, 10]
+    read = dict(store.read(list(store.spans)))
+    assert read[1].findtext(f".//{{{NS}}}t") == 'r="7" <row'
+    assert store.get(9) is not None and store.get(9).get("ht") == "30"  # type: ignore[union-attr]
+    # Rows not parsed for patching come back byte for byte.
+    store.parsed.clear()
+    assert _rows_of(store.to_bytes(), p) == _rows_of(raw, p) == rows.encode()
+
+
+def _rows_of(raw: bytes, p: str) -> bytes:
+    return raw.split(f"<{p}sheetData>".encode())[1].split(f"</{p}sheetData>".encode())[0]
+
+
+@pytest.mark.parametrize(
+    "rows",
+    ['<row r="2"/><row r="2"/>', '<row r="1"/><!-- a note --><row r="2"/>'],
+    ids=["numbered twice", "comment"],
+)
+def test_rows_qap_cannot_place_are_refused(rows: str) -> None:
+    with pytest.raises(TrackerError, match="cannot update in place"):
+        RowStore(_sheet(rows))
+
+
+def test_a_sheet_without_rows_has_none() -> None:
+    raw = _sheet("").replace(b"<sheetData></sheetData>", b"<sheetData/>")
+    assert RowStore(raw).spans == {}
