@@ -66,3 +66,16 @@ def test_rows_qap_cannot_place_are_refused(rows: str) -> None:
 def test_a_sheet_without_rows_has_none() -> None:
     raw = _sheet("").replace(b"<sheetData></sheetData>", b"<sheetData/>")
     assert RowStore(raw).spans == {}
+
+
+def test_rows_are_written_in_row_order_around_those_qap_parsed() -> None:
+    rows = ['<row r="3"><c r="A3"/></row>', '<row r="2"/>', '<row r="4"/>', '<row r="5"/>']
+    store = RowStore(_sheet("".join(rows)))
+    row = store.get(4)
+    assert row is not None
+    row.set("ht", "30")
+    expected = (
+        rows[1] + rows[0] + f'<row xmlns="{NS}" r="4" ht="30"/>'.replace(f' xmlns="{NS}"', "")
+    )
+    assert _rows_of(store.to_bytes(), "") == (expected + rows[3]).encode()
+    assert store.emitted == {4: b'<row r="4" ht="30"/>'}

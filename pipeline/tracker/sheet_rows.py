@@ -108,14 +108,26 @@ class RowStore:
         """The sheet: rows qap parsed serialised anew, every other row as it was, in row order."""
         head, tail = to_xml(self.skeleton).split(f"<!--{MARK}-->".encode())
         body = [head]
+        raw = self.raw
+        # Untouched rows that follow one another in the bytes are copied as one run.
+        run_start = run_end = -1
         for number in self:
             row = self.parsed.get(number)
             if row is None:
                 start, end = self.spans[number]
-                body.append(self.raw[start:end])
-            else:
-                self.emitted[number] = self._serialise(row)
-                body.append(self.emitted[number])
+                if start != run_end:
+                    if run_end >= 0:
+                        body.append(raw[run_start:run_end])
+                    run_start = start
+                run_end = end
+                continue
+            if run_end >= 0:
+                body.append(raw[run_start:run_end])
+                run_start = run_end = -1
+            self.emitted[number] = self._serialise(row)
+            body.append(self.emitted[number])
+        if run_end >= 0:
+            body.append(raw[run_start:run_end])
         body.append(tail)
         return b"".join(body)
 
