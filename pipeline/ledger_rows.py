@@ -53,11 +53,13 @@ def utc_now() -> dt.datetime:
 
 
 def time_text(value: dt.datetime) -> str:
+    """A time as the ledger stores it: fixed-width UTC text."""
     # Fixed-width UTC text sorts in time order inside SQLite.
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def parse_time(text: str) -> dt.datetime:
+    """A time the ledger stored, back as an aware UTC datetime."""
     return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
 
 
@@ -98,6 +100,7 @@ def _answers(items: Iterable[dict[str, Any]]) -> tuple[Answer, ...]:
 
 
 def decode_return(row: sqlite3.Row) -> AuditReturn:
+    """A return from its row in `returns`."""
     return AuditReturn(
         audit_id=row["audit_id"],
         agency_key=row["agency_key"],
@@ -120,6 +123,7 @@ def decode_return(row: sqlite3.Row) -> AuditReturn:
 
 
 def stored_return(row: sqlite3.Row) -> StoredReturn:
+    """A row of `returns` with when and from which file it came."""
     return StoredReturn(
         return_id=row["id"],
         sha256=row["sha256"],
@@ -130,6 +134,7 @@ def stored_return(row: sqlite3.Row) -> StoredReturn:
 
 
 def file_record(row: sqlite3.Row) -> FileRecord:
+    """A row of `files` as a FileRecord."""
     data = dict(row)
     data.update(
         file_id=data.pop("id"),
