@@ -12,6 +12,7 @@ from pipeline.errors import ReturnRejected, UnidentifiedReturn, UnknownAuditErro
 from pipeline.forms.identity import verify_identity
 from pipeline.model import FormIdentity, Identification, RawReturn
 from pipeline.normalise import QID, QuestionMatcher, best_two
+from pipeline.validate import short_text_cache
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +30,14 @@ TITLE_SIMILARITY = 0.8
 # (answering as many) cover a clearly larger share of it, and at least this many.
 QUESTION_MARGIN = 0.15
 QUESTION_FLOOR = 2
+WORD = re.compile(r"[a-z0-9]+")
 
 
+@short_text_cache
 def words(text: str) -> str:
     """Text as lower-case words separated by single spaces ("Children's  Social-Care" -> ...)."""
     text = text.casefold().replace("’", "'").replace("'", "").replace("&", " and ")
-    return " ".join(re.findall(r"[a-z0-9]+", text))
+    return " ".join(WORD.findall(text))
 
 
 @dataclass
