@@ -78,6 +78,8 @@ class PackageWriter:
         self.types = parse_xml(book.read("[Content_Types].xml"))
         self.names = set(book.names)
         self.tracker_root: etree._Element | None = None
+        # qap's sheets' parts, by sheet name.
+        self.sheet_parts: dict[str, str] = {}
 
     def _free(self, pattern: str) -> str:
         number = 1
@@ -146,6 +148,7 @@ class PackageWriter:
                 part = entry.part
                 by_name[name].attrib.pop("state", None)
                 self.dropped.add(rels_name(part))
+            self.sheet_parts[name] = part
             self._sheet(part, grids[name])
         for element in list(sheets_el):
             sheets_el.remove(element)

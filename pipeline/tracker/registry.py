@@ -235,12 +235,16 @@ class Registry:
         digest: str = "",
         settled: Mapping[str, Settled | None] | None = None,
         row_reads: Mapping[bytes, str | None] | None = None,
+        log_sheet: str | None = None,
     ) -> None:
         """Record a write that reached the workbook, in one transaction: changed row states, log
         lines, deletions noted, rows merged this time as settled (None: not settled, forget the
-        last), and rows qap wrote as they will read next time (see row_reads)."""
+        last), rows qap wrote as they will read next time (see row_reads), and the Log sheet
+        saved, kept only when the log reads back in the order the sheet shows it."""
         settled = settled or {}
+        entries = list(entries)
         with self.conn:
+            (top,) = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM log").fetchone()
             self.conn.executemany(
                 "INSERT OR REPLACE INTO row_reads (digest, vals) VALUES (?, ?)",
                 list((row_reads or {}).items()),
@@ -265,6 +269,23 @@ class Registry:
             self.conn.executemany(
                 "UPDATE refs SET gone_noted = 1 WHERE ref = ?", [(ref,) for ref in gone]
             )
+            # The sheet shows these lines above every older one; the log sorts by time, so an
+            # older line stamped as late (a run in the same second) reads back among them.
+            stamps = {e.at for e in entries}
+            ordered = not stamps or (
+                len(stamps) == 1
+                and self.conn.execute(
+                    "SELECT 1 FROM log WHERE id <= ? AND at >= ? LIMIT 1", (top, stamps.pop())
+                ).fetchone()
+                is None
+            )
+            if log_sheet is not None and ordered:
+                self.conn.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('log_sheet', ?)",
+                    (log_sheet,),
+                )
+            else:
+                self.conn.execute("DELETE FROM meta WHERE key = 'log_sheet'")
         self._log.clear()
         if self._rows is not None:
             self._rows.update(rows)
@@ -296,6 +317,12 @@ class Registry:
             self.conn.executemany(
                 "INSERT OR REPLACE INTO row_reads (digest, vals) VALUES (?, ?)", fresh
             )
+
+    def log_sheet(self) -> str | None:
+        """The Log sheet as qap last saved it (see log_sheet.LogSheet), if the log still reads
+        in its order."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'log_sheet'").fetchone()
+        return str(row[0]) if row else None
 
     def sheets_digest(self) -> str:
         """A digest of the figures behind the rebuilt sheets at the last write."""

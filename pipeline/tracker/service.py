@@ -42,6 +42,7 @@ from pipeline.workspace import Workspace
 
 if TYPE_CHECKING:
     from pipeline.tracker.book import Book
+    from pipeline.tracker.grid_xml import Grid
     from pipeline.tracker.package_write import PackageWriter
     from pipeline.tracker.sheet_read import TrackerSheet
     from pipeline.tracker.sheet_write import SheetPatch
@@ -93,6 +94,7 @@ class _Draft:
 
     writer: PackageWriter
     patch: SheetPatch
+    log: Grid
 
 
 def _render(
@@ -105,13 +107,15 @@ def _render(
     figures: _Figures,
 ) -> _Draft:
     """Patch the merged cells into the Tracker sheet and rebuild Summary, Returns and Log."""
+    from pipeline.tracker.log_sheet import log_grid
+    from pipeline.tracker.sheet_read import part_bytes
     from pipeline.tracker.sheet_write import SheetPatch, column_widths
-    from pipeline.tracker.sheets import LOG_ROWS, build_log, build_returns, build_summary
+    from pipeline.tracker.sheets import build_returns, build_summary
     from pipeline.tracker.styles_xml import Styles
 
     partnership = ctx.partnership
-    styles_part = book.part_of_type("styles")
-    styles = Styles.parse(book.read(styles_part) if styles_part and book.has(styles_part) else None)
+    styles_read = part_bytes(book, "styles")
+    styles = Styles.parse(None if styles_read == b"-" else styles_read)
     patch = SheetPatch(sheet, styles)
     for key in sheet.missing:
         patch.header(sheet.columns[key], BY_KEY[key].header)
@@ -123,17 +127,15 @@ def _render(
     patch.finish(max((r.row for r in result.rows), default=1))
     title = partnership.short_name or partnership.name
     summary, chart = build_summary(styles, title, ctx.today, figures.by_agency, figures.by_audit)
+    log_sheet = log_grid(styles, book, styles_read, registry, entries)
     qap = (
         QapSheet(summary, chart),
         QapSheet(build_returns(styles, figures.grid, ctx.today)),
-        # The sheet shows the newest LOG_ROWS lines: only so many older ones are read.
-        QapSheet(
-            build_log(styles, [*entries, *registry.log_entries(max(0, LOG_ROWS - len(entries)))])
-        ),
+        QapSheet(log_sheet),
     )
     writer = PackageWriter(book, styles)
     writer.sheets(patch.to_bytes(), sheet.root, qap)
-    return _Draft(writer, patch)
+    return _Draft(writer, patch, log_sheet)
 
 
 def _checker(draft: _Draft, result: MergeResult) -> Callable[[Path], None]:
@@ -169,9 +171,10 @@ def _save(draft: _Draft, folder: Path, result: MergeResult) -> Path:
 
 def _remember_rows(
     draft: _Draft, book: Book, sheet: TrackerSheet, result: MergeResult
-) -> tuple[dict[bytes, str | None], dict[str, Settled | None]]:
-    """How the rows qap wrote will read, with the styles as saved, for the next run; and which
-    rows merged this time are settled, by the digest they will read with."""
+) -> tuple[dict[bytes, str | None], dict[str, Settled | None], str | None]:
+    """How the rows qap wrote will read, with the styles as saved, for the next run; which
+    rows merged this time are settled, by the digest they will read with; the Log as saved."""
+    from pipeline.tracker.log_sheet import saved_log_sheet
     from pipeline.tracker.sheet_read import reads_after_write
 
     part = book.part_of_type("styles")
@@ -186,7 +189,7 @@ def _remember_rows(
             row = settle[0]
             digest = written.get(row) if row in sheet.elements.emitted else sheet.digests.get(row)
         settled[ref] = None if settle is None or digest is None else Settled(digest, *settle[1:])
-    return read_now, settled
+    return read_now, settled, saved_log_sheet(draft.writer, draft.log, styles)
 
 
 def _stamp(entries: Sequence[LogEntry], now: dt.datetime) -> list[LogEntry]:
@@ -295,9 +298,9 @@ def apply_returns(
                 return _deferred(pending, result, message, entries)
             if fresh:
                 registry.forget_cells()
-            reads, settled = _remember_rows(draft, book, sheet, result)
+            reads, settled, log_sheet = _remember_rows(draft, book, sheet, result)
             registry.commit_write(
-                result.states, entries, result.gone, figures.digest(), settled, reads
+                result.states, entries, result.gone, figures.digest(), settled, reads, log_sheet
             )
             retire_pending(path, ctx.now)
             return TrackerResult(

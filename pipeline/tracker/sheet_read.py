@@ -185,7 +185,8 @@ def read_sheet(
     )
 
 
-def _part(book: Book, kind: str) -> bytes:
+def part_bytes(book: Book, kind: str) -> bytes:
+    """A workbook-level part (styles, sharedStrings) as bytes; b"-" when there is none."""
     found = book.part_of_type(kind)
     return book.read(found) if found and book.has(found) else b"-"
 
@@ -194,7 +195,7 @@ def _context(book: Book, styles: bytes, columns: dict[str, int]) -> bytes:
     """What every row's values are read with (shared strings, styles for dates, epoch, columns),
     as the key of every row's digest."""
     context = hashlib.blake2b(READER_VERSION, digest_size=16)
-    for part in (_part(book, "sharedStrings"), b"\0", styles, b"\0"):
+    for part in (part_bytes(book, "sharedStrings"), b"\0", styles, b"\0"):
         context.update(part)
     context.update(repr((book.date1904, sorted(columns.items()))).encode())
     return context.digest()
@@ -205,7 +206,7 @@ def _digests(book: Book, raw: bytes, store: RowStore, columns: dict[str, int]) -
     formula is shared across rows (a row's value would then depend on another row)."""
     if b'"shared"' in raw:
         return {}
-    key = _context(book, _part(book, "styles"), columns)
+    key = _context(book, part_bytes(book, "styles"), columns)
     blake2b = hashlib.blake2b
     # One keyed hash per row: a 5,000-row sheet is hashed in a few milliseconds.
     return {

@@ -152,10 +152,11 @@ def build_returns(styles: Styles, returns: ReturnsGrid, today: dt.date) -> Grid:
     return grid
 
 
-def build_log(styles: Styles, entries: Sequence[LogEntry]) -> Grid:
+def build_log(styles: Styles, entries: Sequence[LogEntry], older: int = 0) -> Grid:
     """What qap changed or noticed, newest first, with the return it came from.
 
     The sheet shows the latest LOG_ROWS lines; every line stays in .qap/tracker.sqlite.
+    `older`: how many rows the caller puts below these (the last Log's, moved down).
     """
     entries = entries[:LOG_ROWS]
     grid = Grid(LOG_SHEET, styles, freeze=(0, 1), title_rows=(1, 1))
@@ -171,5 +172,8 @@ def build_log(styles: Styles, entries: Sequence[LogEntry]) -> Grid:
         ((when_cache[e.at], e.ref, e.column, e.change, e.detail, e.source) for e in entries),
         Look(wrap=True, vertical="top"),
     )
-    grid.filter_ref = f"A1:F{max(1, len(entries) + 1)}"
+    if older:
+        bottom, right = grid.rows_reach
+        grid.rows_reach = (max(bottom, len(entries) + older + 1), max(right, len(LOG_HEADERS)))
+    grid.filter_ref = f"A1:F{max(1, len(entries) + older + 1)}"
     return grid

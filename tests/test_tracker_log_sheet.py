@@ -1,0 +1,122 @@
+"""The Log sheet: the last update's rows moved under the new lines read exactly as a rebuild."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+import zipfile
+
+import openpyxl
+import pytest
+
+from pipeline.model import StoredReturn
+from pipeline.tracker import log_sheet, sheets
+from pipeline.tracker.book import Book
+from pipeline.tracker.columns import LOG_SHEET
+from pipeline.tracker.records import LogEntry
+from pipeline.tracker.registry import open_registry
+from pipeline.tracker.service import apply_returns
+from pipeline.tracker.sheets import build_log
+from pipeline.tracker.styles_xml import Styles
+from pipeline.workspace import Workspace
+from tests.tracker_helpers import TODAY, police_and_health, stored_return
+
+MOVED = "Log rows moved"
+
+
+def _returns(run: int) -> list[StoredReturn]:
+    """Each run adds one more agency's action: new lines in the log."""
+    extra = [
+        stored_return(
+            agency,
+            [(f"Action {n} of {agency}", "Lead", "2027-06-30")],
+            file_name=f"=return-{agency}.docx",  # a source Excel would read as a formula
+        )
+        for n, agency in enumerate(("csc", "housing", "probation")[:run], start=1)
+    ]
+    return [*police_and_health(), *extra]
+
+
+def _saved_and_rebuilt(workspace: Workspace) -> tuple[bytes, bytes]:
+    """The Log part as saved, and the Log a rebuild from the log would write with its styles."""
+    book = Book.open(workspace.tracker_path())
+    entry = book.sheet(LOG_SHEET)
+    styles_part = book.part_of_type("styles")
+    assert entry is not None and styles_part is not None
+    with open_registry(workspace) as registry:
+        entries = registry.log_entries(sheets.LOG_ROWS)
+    return book.read(entry.part), build_log(Styles.parse(book.read(styles_part)), entries).to_xml()
+
+
+def _next_second() -> None:
+    # The log sorts lines by the second they were stamped: runs a second apart keep the order
+    # the sheet shows, which is when qap moves the last Log's rows.
+    start = int(time.time())
+    while int(time.time()) == start:
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("log_rows", [3000, 3], ids=["all lines", "capped"])
+def test_moved_rows_read_as_a_rebuild_would_write_them(
+    workspace: Workspace,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    log_rows: int,
+) -> None:
+    monkeypatch.setattr(sheets, "LOG_ROWS", log_rows)
+    monkeypatch.setattr(log_sheet, "LOG_ROWS", log_rows)
+    caplog.set_level(logging.INFO, logger="pipeline.tracker.log_sheet")
+    for run in range(4):
+        if run:
+            _next_second()
+        caplog.clear()
+        result = apply_returns(workspace, _returns(run), [], today=TODAY + dt.timedelta(days=run))
+        assert result.written and result.changes
+        saved, rebuilt = _saved_and_rebuilt(workspace)
+        assert saved == rebuilt
+        assert (MOVED in caplog.text) == (run > 0)
+    # Text that needs the quote prefix was moved too; the sheet holds the newest lines only.
+    assert saved.count(b">=return-csc.docx<") == 1
+    with open_registry(workspace) as registry:
+        lines = len(registry.log_entries(10_000))
+    assert lines > 3 and saved.count(b"<row ") == 1 + min(log_rows, lines)
+
+
+def test_a_log_the_group_saved_is_rebuilt(
+    workspace: Workspace, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="pipeline.tracker.log_sheet")
+    apply_returns(workspace, _returns(0), [], today=TODAY)
+    path = workspace.tracker_path()
+    book = openpyxl.load_workbook(path)
+    book[LOG_SHEET]["E2"] = "typed over by the group"
+    book.save(path)
+    _next_second()
+    apply_returns(workspace, _returns(1), [], today=TODAY)
+    saved, rebuilt = _saved_and_rebuilt(workspace)
+    assert MOVED not in caplog.text
+    assert saved == rebuilt and b"typed over" not in saved
+    with zipfile.ZipFile(path) as package:
+        assert package.testzip() is None
+
+
+def _entry(at: str) -> LogEntry:
+    return LogEntry("DA26-POL-01", "Owner", "updated", "A -> B", "police.docx", at)
+
+
+def test_the_saved_log_is_kept_only_while_the_log_reads_in_its_order(
+    workspace: Workspace,
+) -> None:
+    with open_registry(workspace) as registry:
+        registry.commit_write({}, [_entry("2027-02-15T10:00:00")], [], log_sheet="first")
+        assert registry.log_sheet() == "first"
+        registry.commit_write({}, [_entry("2027-02-15T10:00:05")], [], log_sheet="later")
+        assert registry.log_sheet() == "later"
+        # A run in the same second (or with the clock put back) sorts among the older lines.
+        registry.commit_write({}, [_entry("2027-02-15T10:00:05")], [], log_sheet="same second")
+        assert registry.log_sheet() is None
+        registry.commit_write({}, [], [], log_sheet="no new lines")
+        assert registry.log_sheet() == "no new lines"
+        registry.commit_write({}, [_entry("2027-02-15T09:00:00")], [], log_sheet="clock back")
+        assert registry.log_sheet() is None
