@@ -67,6 +67,29 @@ def test_every_corpus_return_reads_the_same_levels_either_way(tmp_path: Path) ->
 CUT, WHOLE = True, False
 
 
+def _nested(data: bytes) -> bytes:
+    """The first style (Normal) made to hold the second (Header)."""
+    return data.replace(b"</w:style>", b"", 1).replace(b"</w:style>", b"</w:style></w:style>", 1)
+
+
+def test_a_style_inside_a_style_is_looked_up_in_the_whole_part(tmp_path: Path) -> None:
+    changed = _nested(_styles(_word_document(tmp_path / "plain.docx")))
+    cut = _Cut.of(changed)
+    assert cut is not None
+    assert cut.level("Normal") == (False, None)  # its end tag would be Header's
+    assert cut.level("Header") == (True, None)
+    path = rewrite_zip(
+        _word_document(tmp_path / "base.docx"),
+        tmp_path / "nested.docx",
+        {"word/styles.xml": changed},
+    )
+    with open_package(path) as package:
+        levels = StyleLevels(package)
+        assert ("Header" in levels, levels._full) == (False, None)  # cut
+        assert "Normal" not in levels and levels._full is not None  # looked up whole
+    _agree(changed, tmp_path, "nested-agree.docx")
+
+
 @pytest.mark.parametrize(
     ("label", "change", "cut"),
     [
@@ -77,11 +100,9 @@ CUT, WHOLE = True, False
             WHOLE,
         ),
         (
-            "a style inside a style",
-            lambda x: x.replace(b"</w:style>", b"", 1).replace(
-                b"</w:style>", b"</w:style></w:style>", 1
-            ),
-            WHOLE,
+            "a style inside a style (the outer one is looked up whole)",
+            lambda x: _nested(x),
+            CUT,
         ),
         (
             "w bound again below the root",
@@ -193,3 +214,47 @@ def test_a_built_in_id_the_part_does_not_define_is_read_by_its_id(tmp_path: Path
     )
     with open_package(path) as package:
         assert StyleLevels(package).get("Heading1") == 1
+
+
+CUSTOM_STYLES = (
+    # An id named in another style's attributes and references before its own definition.
+    b'<w:style w:type="paragraph" w:x="Sect" w:styleId="Other"><w:name w:val="Other"/>'
+    b'<w:basedOn w:val="Sect"/><w:pPr><w:outlineLvl w:val="4"/></w:pPr></w:style>'
+    b'<w:style w:type="paragraph" w:styleId = "Sect"><w:name w:val="Sect"/>'
+    b'<w:pPr><w:outlineLvl w:val="1"/></w:pPr></w:style>'
+    # Defined again: the later definition wins.
+    b"<w:style w:type='paragraph' w:styleId='Sect' w:note='a>b'><w:name w:val='heading 3'/>"
+    b"</w:style>"
+    b'<w:style w:type="paragraph" w:styleId="Empty"/>'
+    b'<w:style w:type="paragraph" w:styleId="Plain"><w:name w:val="Plain"/></w:style >'
+)
+
+
+def test_custom_ids_are_cut_where_they_lie_and_agree_with_the_whole_part(tmp_path: Path) -> None:
+    data = _styles(_word_document(tmp_path / "plain.docx")).replace(
+        b"</w:styles>", CUSTOM_STYLES + b"</w:styles>"
+    )
+    whole = all_levels(data)
+    cut = _Cut.of(data)
+    assert cut is not None
+    asked = [*_asked(data), "Sect", "Other", "Empty", "Plain", "Missing", "Othe", "ect"]
+    exact = {style_id: cut.level(style_id) for style_id in asked}
+    assert all(found for found, _ in exact.values())
+    assert {i: level for i, (_, level) in exact.items() if level is not None} == {
+        i: whole[i] for i in asked if i in whole
+    }
+    assert (whole["Sect"], whole["Other"], "Plain" in whole) == (3, 5, False)
+    _agree(data, tmp_path, "custom.docx")
+
+
+def test_an_id_with_white_space_is_looked_up_in_the_whole_part(tmp_path: Path) -> None:
+    # A tab in the attribute reads as a space once parsed: the bytes cannot be searched for it.
+    spaced = (
+        b'<w:style w:type="paragraph" w:styleId="Two\tWords"><w:name w:val="heading 4"/></w:style>'
+    )
+    data = _styles(_word_document(tmp_path / "plain.docx")).replace(
+        b"</w:styles>", spaced + b"</w:styles>"
+    )
+    cut = _Cut.of(data)
+    assert cut is not None and cut.level("Two Words") == (False, None)
+    assert _agree(data, tmp_path, "spaced.docx")["Two Words"] == all_levels(data)["Two Words"] == 4

@@ -2,11 +2,12 @@
 
 A styles part is often far larger than the text (python-docx's template writes 350 kB) while a
 return names a handful of styles, so `StyleLevels` parses only the <w:style> elements a
-paragraph asks about, cut from the part's bytes. That is exact only for a part of plain shape:
-UTF-8; no comments, CDATA or processing instructions (so every "<" opens a tag); the
-WordprocessingML namespace named once, as w: on the root; styles not nested; ids without
-entity references or white space. Any other part is parsed whole (the documented fallback,
-which a test shows agrees). One difference is deliberate: damage in a style no paragraph uses
+paragraph asks about, found by searching the part's bytes for the quoted id and cut out. That
+is exact only for a part of plain shape: UTF-8; no comments, CDATA or processing instructions
+(so every "<" opens a tag); the WordprocessingML namespace named once, as w: on the root; no
+id written with an entity reference. Any other part, or an id with white space or quotes, or a
+style that holds another, is looked up in the part parsed whole (the documented fallback,
+which tests show agrees). One difference is deliberate: damage in a style no paragraph uses
 is not noticed, as Word itself would repair it.
 
 Most returns name only Word's built-in title and heading styles, whose ids Word (and LibreOffice
@@ -29,16 +30,19 @@ from pipeline.readers.docx_xml import VAL, W_NS, parser, w
 from pipeline.readers.package import Package
 
 STYLES_PART = "word/styles.xml"
+W_BYTES = W_NS.encode()
 ATTRIBUTES = rb"""(?:\s+[^\s=<>/"']+\s*=\s*(?:"[^"<]*"|'[^'<]*'))*"""
 STYLE_START = re.compile(rb"<w:style(" + ATTRIBUTES + rb")\s*(/?)>")
-# Every style start or end tag, in one pass.
-STYLE_TAG = re.compile(rb"<(/)?w:style(?:\s*>|[\s/>])")
-STYLE_ID = re.compile(rb"""\sw:styleId\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+STYLE_OPEN = re.compile(rb"<w:style[\s/>]")
+STYLE_END = re.compile(rb"</w:style\s*>")
+ATTRIBUTE = re.compile(rb"""\s+([^\s=<>/"']+)\s*=\s*(?:"([^"<]*)"|'([^'<]*)')""")
 ROOT = re.compile(rb"<([A-Za-z_][\w.-]*:[A-Za-z_][\w.-]*)" + ATTRIBUTES + rb"\s*>")
 W_DECLARED = re.compile(rb"""\sxmlns:w\s*=\s*(["'])""" + re.escape(W_NS.encode()) + rb"\1")
 SPACE = re.compile(rb"\s*")
-# An id with an entity reference or white space reads differently once parsed.
-UNPLAIN = re.compile(rb"[&\s]")
+# An id with an entity reference or white space reads differently once parsed (the literal
+# start lets the search skip through the part at C speed).
+UNPLAIN_ID = re.compile(rb"""w:styleId\s*=\s*(?:"[^"]*&|'[^']*&)""")
+UNPLAIN_TEXT = re.compile(r"""[&\s"'<]""")
 DECLARATION = re.compile(rb"""^<\?xml[^>]*?\?>""")
 UTF8 = re.compile(rb"""encoding\s*=\s*["']utf-?8["']""", re.I)
 # Word keeps these ids' names and outline levels fixed (its dialog will not change them).
@@ -82,13 +86,12 @@ def _after_lt(data: bytes, char: bytes, start: int) -> bool:
 
 
 class _Cut:
-    """Where each style of a plain-shaped part lies in its bytes, by the raw id."""
+    """A plain-shaped part, searched for the styles of one id at a time where they lie in its bytes."""
 
-    def __init__(self, data: bytes, head: bytes, tail: bytes, spans: dict[bytes, list[slice]]):
+    def __init__(self, data: bytes, head: bytes, tail: bytes) -> None:
         self.data = data
         self.head = head
         self.tail = tail
-        self.spans = spans
 
     @classmethod
     def of(cls, data: bytes) -> _Cut | None:
@@ -106,47 +109,61 @@ class _Cut:
             return None
         # Every namespace declared on the root alone: w means Word's namespace everywhere.
         names = root.group()
-        if data.count(b"xmlns") != names.count(b"xmlns") or re.search(rb"\sxmlns\s*=", names):
+        elsewhere = (
+            data.find(b"xmlns", 0, root.start()) >= 0 or data.find(b"xmlns", root.end()) >= 0
+        )
+        if elsewhere or re.search(rb"\sxmlns\s*=", names) or names.count(W_BYTES) != 1:
             return None
-        if names.count(W_NS.encode()) != 1:
+        # "&" is a rare byte: most parts are settled by one fast search.
+        if data.find(b"&", root.end()) >= 0 and UNPLAIN_ID.search(data, root.end()):
             return None
-        return cls._spans(data, root)
+        return cls(data, root.group(), f"</{root.group(1).decode()}>".encode())
 
-    @classmethod
-    def _spans(cls, data: bytes, root: re.Match[bytes]) -> _Cut | None:
-        spans: dict[bytes, list[slice]] = {}
-        open_at, open_id = -1, b""
-        for tag in STYLE_TAG.finditer(data, root.end()):
-            if tag.group(1):  # </w:style>
-                if open_at < 0:
-                    return None
-                spans.setdefault(open_id, []).append(slice(open_at, tag.end()))
-                open_at = -1
+    def _spans(self, raw: bytes) -> list[slice] | None:
+        """Where the styles with this raw id lie, in order; None when one cannot be cut exactly."""
+        data = self.data
+        starts: set[int] = set()
+        # The quoted id is rare in the part (a definition, a few references), so bytes.find
+        # reaches every start tag that might define it without reading the others.
+        for quoted in (b'"' + raw + b'"', b"'" + raw + b"'"):
+            at = data.find(quoted)
+            while at >= 0:
+                lt = data.rfind(b"<", 0, at)  # no "<" inside a tag: the tag the id is in
+                if STYLE_OPEN.match(data, lt):
+                    starts.add(lt)
+                at = data.find(quoted, at + 1)
+        spans: list[slice] = []
+        for lt in sorted(starts):
+            tag = STYLE_START.match(data, lt)
+            if tag is None:
+                return None  # a style start tag not read whole
+            ids = [a or b for name, a, b in ATTRIBUTE.findall(tag.group(1)) if name == b"w:styleId"]
+            if ids != [raw]:
+                continue  # the id was another attribute's value, or after the tag
+            if tag.group(2):
+                spans.append(slice(lt, tag.end()))
                 continue
-            start = STYLE_START.match(data, tag.start())
-            if open_at >= 0 or start is None:
-                return None  # a style inside another, or a start tag not read whole
-            found = STYLE_ID.search(start.group(1))
-            raw = (found.group(1) or found.group(2) or b"") if found else b""
-            if not raw or UNPLAIN.search(raw):
-                return None
-            if start.group(2):
-                spans.setdefault(raw, []).append(slice(tag.start(), start.end()))
-            else:
-                open_at, open_id = tag.start(), raw
-        if open_at >= 0:
-            return None
-        return cls(data, root.group(), f"</{root.group(1).decode()}>".encode(), spans)
+            end = STYLE_END.search(data, tag.end())
+            if end is None or STYLE_OPEN.search(data, tag.end(), end.start()):
+                return None  # unclosed, or a style inside this one
+            spans.append(slice(lt, end.end()))
+        return spans
 
     def level(self, style_id: str) -> tuple[bool, int | None]:
-        """(True, level) from the styles with this id; (False, None) if one will not parse alone."""
+        """(True, level) from the styles with this id; (False, None) if one will not cut exactly."""
+        # Such an id is written otherwise in the part (escaped, or its white space normalised).
+        spans = None if UNPLAIN_TEXT.search(style_id) else self._spans(style_id.encode())
+        if spans is None:
+            return False, None
         level = None
-        for span in self.spans.get(style_id.encode(), []):
+        for span in spans:
             try:
                 root = etree.fromstring(self.head + self.data[span] + self.tail, parser())
             except etree.XMLSyntaxError:
                 return False, None
             found = style_level(root[0])
+            if root[0].get(w("styleId")) != style_id:
+                return False, None
             if found is not None:
                 level = found[1]
         return True, level
