@@ -28,7 +28,7 @@ from pipeline.tracker.styles_xml import Styles
 log = logging.getLogger(__name__)
 
 # A row's number where the Log writes it: its own tag and each cell's reference.
-_NUMBERS = re.compile(rb'(<row r="|<c r="[A-Z]+)(\d+)"')
+_NUMBERS = re.compile(rb'(<row r="|<c r="[A-Z]+)(\d+)(?=")')
 
 
 @dataclass(frozen=True)
@@ -83,10 +83,19 @@ def log_grid(
         return build_log(styles, [*entries, *older])
     old, count = kept
     grid = build_log(styles, entries, older=count)
-    moved = _NUMBERS.sub(lambda m: m[1] + str(int(m[2]) + len(entries)).encode() + b'"', old)
-    grid.rows_xml.append(moved.decode("utf-8"))
+    grid.rows_xml.append(_moved_down(old, len(entries)).decode("utf-8"))
     log.info("tracker: %d Log rows moved under %d new lines", count, len(entries))
     return grid
+
+
+def _moved_down(rows: bytes, shift: int) -> bytes:
+    """Log rows renumbered `shift` rows further down (row tags and cell references)."""
+    # Split around every number: [text, tag, number, text, tag, number, ..., text].
+    parts = _NUMBERS.split(rows)
+    numbers = parts[2::3]
+    new = {number: str(int(number) + shift).encode() for number in set(numbers)}
+    parts[2::3] = [new[number] for number in numbers]
+    return b"".join(parts)
 
 
 def _kept_rows(

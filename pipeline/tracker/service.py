@@ -35,7 +35,7 @@ from pipeline.tracker.summary import (
     ReturnsGrid,
     agency_label,
     audit_label,
-    counts_by,
+    counts_by_each,
     returns_grid,
 )
 from pipeline.workspace import Workspace
@@ -81,9 +81,10 @@ class _Figures:
 
 def _figures(ctx: Context, result: MergeResult, returns: Sequence[StoredReturn]) -> _Figures:
     partnership = ctx.partnership
+    by_agency, by_audit = counts_by_each(result.rows, (agency_label(partnership), audit_label))
     return _Figures(
-        tuple(counts_by(result.rows, agency_label(partnership))),
-        tuple(counts_by(result.rows, audit_label)),
+        tuple(by_agency),
+        tuple(by_audit),
         returns_grid(returns, ctx.catalogue, partnership, ctx.today),
     )
 

@@ -44,24 +44,28 @@ def _counts(label: str, tally: Mapping[tuple[str, str], int]) -> Counts:
     return Counts(label, by_status, by_rag)
 
 
-def counts_by(rows: Sequence[SheetRow], label: Callable[[SheetRow], str]) -> list[Counts]:
-    """Counts per label (an agency or audit), in order of first appearance, plus a total line."""
-    # One pass, counting (status, RAG) pairs: a tracker has thousands of rows but few pairs.
-    tallies: dict[str, Counter[tuple[str, str]]] = {}
+def counts_by_each(
+    rows: Sequence[SheetRow], labels: Sequence[Callable[[SheetRow], str]]
+) -> list[list[Counts]]:
+    """Counts per label (an agency, an audit), in order of first appearance, plus a total line,
+    for each of several labels, in one pass over the rows."""
+    # Counting (status, RAG) pairs: a tracker has thousands of rows but few pairs.
+    tallies: list[dict[str, Counter[tuple[str, str]]]] = [{} for _ in labels]
     everything: Counter[tuple[str, str]] = Counter()
     for row in rows:
         values = row.values
         if not values.get("ref"):
             continue
-        name = label(row) or "(not given)"
-        tally = tallies.get(name)
-        if tally is None:
-            tally = tallies[name] = Counter()
         pair = (values.get("status", ""), values.get("rag", ""))
-        tally[pair] += 1
         everything[pair] += 1
-    result = [_counts(name, tally) for name, tally in tallies.items()]
-    return [*result, _counts("All items", everything)]
+        for label, by_name in zip(labels, tallies, strict=True):
+            name = label(row) or "(not given)"
+            tally = by_name.get(name)
+            if tally is None:
+                tally = by_name[name] = Counter()
+            tally[pair] += 1
+    total = _counts("All items", everything)
+    return [[*(_counts(n, t) for n, t in by_name.items()), total] for by_name in tallies]
 
 
 def agency_label(partnership: Partnership) -> Callable[[SheetRow], str]:
