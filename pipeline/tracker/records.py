@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class SheetRow:
-    """A Tracker row as found in the workbook: its row number and canonical values by column key."""
+class SheetRow(NamedTuple):
+    """A Tracker row as found in the workbook: its row number and canonical values by column key.
+
+    A named tuple: a run makes one per row of the sheet, thousands, and this is cheaper to make.
+    """
 
     row: int
     values: Mapping[str, str]

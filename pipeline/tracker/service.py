@@ -31,10 +31,10 @@ from pipeline.tracker.safe import (
 )
 from pipeline.tracker.state import Settled
 from pipeline.tracker.summary import (
+    AUDIT_LABEL,
     Counts,
     ReturnsGrid,
     agency_label,
-    audit_label,
     counts_by_each,
     returns_grid,
 )
@@ -81,7 +81,7 @@ class _Figures:
 
 def _figures(ctx: Context, result: MergeResult, returns: Sequence[StoredReturn]) -> _Figures:
     partnership = ctx.partnership
-    by_agency, by_audit = counts_by_each(result.rows, (agency_label(partnership), audit_label))
+    by_agency, by_audit = counts_by_each(result.rows, (agency_label(partnership), AUDIT_LABEL))
     return _Figures(
         tuple(by_agency),
         tuple(by_audit),

@@ -44,51 +44,53 @@ def _counts(label: str, tally: Mapping[tuple[str, str], int]) -> Counts:
     return Counts(label, by_status, by_rag)
 
 
-def counts_by_each(
-    rows: Sequence[SheetRow], labels: Sequence[Callable[[SheetRow], str]]
-) -> list[list[Counts]]:
+# A label of rows: the column it reads, and the label of that column's text.
+Label = tuple[str, Callable[[str], str]]
+
+
+def counts_by_each(rows: Sequence[SheetRow], labels: Sequence[Label]) -> list[list[Counts]]:
     """Counts per label (an agency, an audit), in order of first appearance, plus a total line,
     for each of several labels, in one pass over the rows."""
-    # Counting (status, RAG) pairs: a tracker has thousands of rows but few pairs.
-    tallies: list[dict[str, Counter[tuple[str, str]]]] = [{} for _ in labels]
-    everything: Counter[tuple[str, str]] = Counter()
+    # Rows counted by (status, RAG, each label's column): thousands of rows, few such keys.
+    columns = [column for column, _ in labels]
+    keys: Counter[tuple[str, ...]] = Counter()
     for row in rows:
         values = row.values
-        if not values.get("ref"):
-            continue
-        pair = (values.get("status", ""), values.get("rag", ""))
-        everything[pair] += 1
-        for label, by_name in zip(labels, tallies, strict=True):
-            name = label(row) or "(not given)"
+        if values.get("ref"):
+            found = [values.get(c, "") for c in columns]
+            keys[(values.get("status", ""), values.get("rag", ""), *found)] += 1
+    tallies: list[dict[str, Counter[tuple[str, str]]]] = [{} for _ in labels]
+    everything: Counter[tuple[str, str]] = Counter()
+    for key, number in keys.items():
+        pair = (key[0], key[1])
+        everything[pair] += number
+        for (_, label), text, by_name in zip(labels, key[2:], tallies, strict=True):
+            name = label(text) or "(not given)"
             tally = by_name.get(name)
             if tally is None:
                 tally = by_name[name] = Counter()
-            tally[pair] += 1
+            tally[pair] += number
     total = _counts("All items", everything)
     return [[*(_counts(n, t) for n, t in by_name.items()), total] for by_name in tallies]
 
 
-def agency_label(partnership: Partnership) -> Callable[[SheetRow], str]:
+def agency_label(partnership: Partnership) -> Label:
     """A row's lead agency by its display name, whichever alias the group typed."""
-
     find = agency_finder(partnership)
-    # By the text typed: thousands of rows name a few dozen agencies.
-    known: dict[str, str] = {}
 
-    def label(row: SheetRow) -> str:
-        typed = row.get("lead_agency")
-        name = known.get(typed)
-        if name is None:
-            agency = find(typed)
-            name = known[typed] = agency.name if agency else typed.strip()
-        return name
+    def label(typed: str) -> str:
+        agency = find(typed)
+        return agency.name if agency else typed.strip()
 
-    return label
+    return "lead_agency", label
 
 
-def audit_label(row: SheetRow) -> str:
-    """A row's audit as written in the Audit column."""
-    return row.get("audit").strip()
+def _stripped(text: str) -> str:
+    return text.strip()
+
+
+# A row's audit as written in the Audit column.
+AUDIT_LABEL: Label = ("audit", _stripped)
 
 
 @dataclass(frozen=True)
