@@ -55,12 +55,22 @@ def _rows_of(raw: bytes, p: str) -> bytes:
 
 @pytest.mark.parametrize(
     "rows",
-    ['<row r="2"/><row r="2"/>', '<row r="1"/><!-- a note --><row r="2"/>'],
-    ids=["numbered twice", "comment"],
+    [
+        '<row r="2"/><row r="2"/>',
+        '<row r="1"/><!-- a note --><row r="2"/>',
+        '<row r="1"><c r="A1" t="inlineStr"><is><t><![CDATA[<row r="5"/>]]></t></is></c></row>',
+        '<row r="1"/><?pi why?><row r="2"/>',
+    ],
+    ids=["numbered twice", "comment", "CDATA", "instruction"],
 )
 def test_rows_qap_cannot_place_are_refused(rows: str) -> None:
     with pytest.raises(TrackerError, match="cannot update in place"):
         RowStore(_sheet(rows))
+
+
+def test_text_with_marks_is_not_taken_for_markup() -> None:
+    rows = '<row r="2"><c r="A2" t="inlineStr"><is><t>Why? Now! &lt;!-- not a comment</t></is></c></row>'
+    assert list(RowStore(_sheet(rows)).spans) == [2]
 
 
 def test_a_sheet_without_rows_has_none() -> None:

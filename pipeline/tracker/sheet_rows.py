@@ -160,18 +160,35 @@ def _sheet_data(raw: bytes, start: int, prefix: bytes) -> tuple[int, int, int, i
 
 def _row_spans(raw: bytes, start: int, end: int, prefix: bytes) -> dict[int, tuple[int, int]]:
     """Byte span of each row by its number (r, else one more than the row before)."""
-    body = raw[start:end]
-    if b"<!--" in body or b"<![CDATA[" in body or b"<?" in body:
+    if _markup(raw, start, end):
         raise _unreadable("comments or CDATA among its rows")
     # Each row's start tag, with its r attribute when it has one (a start tag holds no '>').
     tag = re.compile(b"<" + re.escape(prefix) + rb'row(?=[\s>/])(?:[^>]*?\sr="(\d+)")?')
     found = [(row.start(), row.group(1)) for row in tag.finditer(raw, start, end)]
-    spans: dict[int, tuple[int, int]] = {}
-    previous = 0
-    for index, (at, given) in enumerate(found):
-        number = int(given) if given else previous + 1
-        if number in spans:
-            raise _unreadable("rows out of order or numbered twice")
-        previous = number
-        spans[number] = (at, found[index + 1][0] if index + 1 < len(found) else end)
+    if not found:
+        return {}
+    starts, given = zip(*found, strict=True)
+    if None not in given:
+        numbers = list(map(int, given))
+    else:
+        numbers, previous = [], 0
+        for text in given:
+            previous = int(text) if text else previous + 1
+            numbers.append(previous)
+    spans = dict(zip(numbers, zip(starts, [*starts[1:], end], strict=True), strict=True))
+    if len(spans) != len(numbers):
+        raise _unreadable("rows out of order or numbered twice")
     return spans
+
+
+def _markup(raw: bytes, start: int, end: int) -> bool:
+    """Whether the bytes hold "<!" (a comment or CDATA among rows) or "<?" (an instruction)."""
+    # A sheet holds "<" hundreds of thousands of times, which slows a search for "<!" down;
+    # "!" and "?" are rare, and each is a single-byte search.
+    for mark in (b"!", b"?"):
+        at = raw.find(mark, start, end)
+        while at >= 0:
+            if raw[at - 1 : at] == b"<":
+                return True
+            at = raw.find(mark, at + 1, end)
+    return False
