@@ -25,6 +25,7 @@ DIGITS = "0123456789"
 READER_VERSION = b"rows-3"
 # Joins a row's values (in column order) as stored for reuse: XML text cannot hold it.
 SEPARATOR = "\x1f"
+_UNKNOWN = "\x00unknown"
 _C, _V, _F, _IS, _T, _ROW = f"{M}c", f"{M}v", f"{M}f", f"{M}is", f"{M}t", f"{M}row"
 _LETTERS: dict[str, int] = {}
 
@@ -269,14 +270,15 @@ def _rows(
     unread: list[int] = []
     order = tuple(columns)
     width = len(order)
+    before_of, digest_of = known.get, digests.get
     for number in sorted(store.spans):
         if number < 2:
             continue
-        digest = digests.get(number)
-        if digest is not None and digest in known:
-            before = known[digest]
-            if before is None:
-                continue
+        # A row without a digest (None) is never known.
+        before = before_of(digest_of(number), _UNKNOWN)  # type: ignore[arg-type]
+        if before is None:
+            continue
+        if before is not _UNKNOWN:
             parts = before.split(SEPARATOR)
             # The digest covers the columns, so the parts match them; anything else is read again.
             if len(parts) == width:
@@ -285,7 +287,7 @@ def _rows(
         unread.append(number)
     for row in _read_cells(store.read(unread), columns, values, digests, read_now):
         found[row.row] = row
-    rows = [found[number] for number in sorted(found)]
+    rows = [found[number] for number in sorted(found)] if unread else list(found.values())
     return rows, (rows[-1].row if rows else 1) + 1
 
 
