@@ -109,6 +109,19 @@ def test_prologs_inflated_from_memory_match_what_zipfile_reads(
         for name in plain.namelist():
             with plain.open(name) as member:
                 assert package.head(name) == member.read(HEAD), name
+            assert package.read(name) == plain.read(name), name
+
+
+def test_a_deflated_part_that_fails_its_checksum_is_damaged(tmp_path: Path) -> None:
+    path = rewrite_zip(base_docx(tmp_path / "base.docx"), tmp_path / "flipped.docx")
+    with zipfile.ZipFile(path) as package:
+        info = package.getinfo("word/styles.xml")
+    raw = bytearray(path.read_bytes())
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    raw[start + info.compress_size // 2] ^= 0x10
+    path.write_bytes(bytes(raw))
+    with checked_package(path) as package, pytest.raises(ReturnRejected, match="damaged"):
+        package.read("word/styles.xml")
 
 
 def test_a_doctype_in_a_part_no_reader_needs_is_still_refused(tmp_path: Path) -> None:
