@@ -76,16 +76,18 @@ def _fill(text: str, first: str, rest: str) -> list[str]:
     at = 0
     while at < len(pieces):
         indent = rest if lines else first
-        if lines and pieces[at][0] == " ":
-            at += 1  # spaces that would start a continuation line are dropped
+        # textwrap drops a chunk that str.strip() empties (a lone no-break space too) where
+        # it would start a continuation line or end a line.
+        if lines and not pieces[at].strip():
+            at += 1
         line: list[str] = []
         used = len(indent)
         while at < len(pieces) and used + len(pieces[at]) <= WIDTH:
             line.append(pieces[at])
             used += len(pieces[at])
             at += 1
-        if line[-1][0] == " ":
-            line.pop()  # and so are spaces that would end a line
+        if not line[-1].strip():
+            line.pop()
         lines.append(indent + "".join(line))
     return lines
 

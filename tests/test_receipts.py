@@ -117,7 +117,7 @@ def test_short_lines_skip_textwrap_with_the_same_result(text: str, first: str, h
 
 
 @given(
-    st.lists(st.text(alphabet="abcdefghij \xa0", min_size=1, max_size=30), max_size=40),
+    st.lists(st.text(alphabet="abcdefghij \xa0\u2003", min_size=1, max_size=30), max_size=40),
     st.sampled_from(["", "  ", "      "]),
     st.sampled_from(["", "   ", "          "]),
 )
