@@ -102,12 +102,17 @@ def test_the_quick_verdict_from_the_first_bytes_never_disagrees_with_the_scan(na
         (DECL + XXE + "<r/>", True),
         (DECL + "<!-- a < b -->\n<?mso x?>" + XXE + "<r/>", True),
         (DECL + "<w:document xmlns:w='x'><w:body/></w:document>", False),
+        # As python-docx and LibreOffice write them, settled from the bytes alone.
+        ("<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n<w:document/>", False),
+        ('<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content/>', False),
+        ('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE r [<!ENTITY x "y">]><r/>', True),
         ("\ufeff" + DECL + "<Types/>" + " " * 8, False),
         # Left to the streaming scan: the prolog runs past the first bytes, or is unusual.
         (DECL + "<!--" + "x" * 2000 + "-->" + "<r/>", None),
         (DECL16 + "<r/>", None),
         (DECL + "<![CDATA[x]]><r/>", None),
-        (DECL + "<r/>", None),  # too short to tell the root from a truncated marker
+        (DECL + "<r/>", False),  # the usual declaration, then a root element
+        ("<?xml version='1.0'?><r/>", None),  # too short to tell the root from a truncated marker
     ],
 )
 def test_the_quick_verdict_settles_the_common_prologs(text: str, expected: bool | None) -> None:

@@ -41,6 +41,13 @@ BYTE_MARKERS = tuple(
 # Whitespace, processing instructions and complete comments: what a prolog may hold before the
 # root element or a DTD. One character a repetition, so a failed match never backtracks far.
 PROLOG_ITEMS = re.compile(r"(?:\s|<\?.*?\?>|<!--.*?-->)*", re.DOTALL)
+# What Word, Excel, LibreOffice and python-docx write: a UTF-8 declaration, then the root
+# element. Matched on the bytes, it settles nine parts in ten without decoding anything.
+OFFICE_PROLOG = re.compile(
+    rb"(?:\xef\xbb\xbf)?<\?xml version=([\"'])1\.0\1 encoding=([\"'])utf-8\2"
+    rb"(?: standalone=([\"'])(?:yes|no)\3)? ?\?>[ \t\r\n]*<[A-Za-z_]",
+    re.IGNORECASE,
+)
 
 
 def declares_dtd(stream: IO[bytes]) -> bool:
@@ -72,6 +79,8 @@ def prolog_verdict(head: bytes) -> bool | None:
     Only the common case is settled here: an ASCII-compatible encoding with the whole prolog in
     `head`. Anything else (UTF-16, an unfinished comment, a prolog longer than `head`) is None.
     """
+    if OFFICE_PROLOG.match(head):
+        return False
     if _encoding(head) != "latin-1":
         return None
     text = head.removeprefix(b"\xef\xbb\xbf").decode("latin-1")
