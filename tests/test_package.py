@@ -5,6 +5,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+import docx
 import pytest
 
 from pipeline.errors import ReturnRejected
@@ -54,11 +55,22 @@ def test_custom_properties_that_do_not_parse_are_none() -> None:
     assert parse_custom_properties(b"") == {}
 
 
-def test_a_damaged_part_the_reader_needs_is_reported_as_damaged(tmp_path: Path) -> None:
+def _with_damaged_styles(tmp_path: Path, style: str) -> Path:
+    """A stored (uncompressed) return whose first paragraph uses `style`, its styles part damaged."""
+    document = docx.Document()
+    document.add_paragraph("Teen Pregnancy Pathway: use and impact", style=style)
+    document.add_paragraph("Agency: Housing")
+    document.save(str(tmp_path / "base.docx"))
     path = rewrite_zip(
-        base_docx(tmp_path / "base.docx"), tmp_path / "styles.docx", compression=zipfile.ZIP_STORED
+        tmp_path / "base.docx", tmp_path / "styles.docx", compression=zipfile.ZIP_STORED
     )
     _flip_inside(path, "word/styles.xml")
+    return path
+
+
+def test_a_damaged_part_the_reader_needs_is_reported_as_damaged(tmp_path: Path) -> None:
+    # List Paragraph is not one of Word's fixed heading ids: its level is looked up in the styles.
+    path = _with_damaged_styles(tmp_path, "List Paragraph")
     # The pre-check reads only the prolog of the styles; the reader reads them whole.
     assert precheck_file(path) == "docx"
     with pytest.raises(ReturnRejected) as caught:
@@ -67,6 +79,12 @@ def test_a_damaged_part_the_reader_needs_is_reported_as_damaged(tmp_path: Path) 
         "The file is damaged: a part fails its checksum or cannot be decompressed."
     )
     assert caught.value.retry is False
+
+
+def test_damaged_styles_no_paragraph_needs_are_not_read(tmp_path: Path) -> None:
+    # Title is read as a title by its id; like the theme, the styles are then never opened.
+    raw = read_return(_with_damaged_styles(tmp_path, "Title"))
+    assert raw.labels.get("agency") == "Housing"
 
 
 def test_a_damaged_main_part_fails_the_pre_check(tmp_path: Path) -> None:

@@ -12,9 +12,11 @@ is not noticed, as Word itself would repair it.
 
 Most returns name only Word's built-in title and heading styles, whose ids Word (and LibreOffice
 and Google Docs) write as Title and Heading1..Heading9 under the fixed names "Title" and
-"heading N": those ids are read as their levels without cutting styles.xml (its bytes are still
-read, so damage is reported). A second deliberate difference follows: a file that names such an
-id without defining it, or defines it under another heading's name, is read by the id.
+"heading N": those ids are read as their levels without reading styles.xml at all (inflating
+python-docx's 350 kB of styles only to check their CRC cost more than the rest of the read), so,
+as for the theme or settings, damage in a styles part no paragraph needs goes unnoticed. A
+second deliberate difference follows: a file that names such an id without defining it, or
+defines it under another heading's name, is read by the id.
 """
 
 from __future__ import annotations
@@ -197,15 +199,12 @@ class StyleLevels(Mapping[str, int]):
 
     def _level(self, style_id: str) -> int | None:
         if style_id not in self._known:
-            # Read even for a built-in id, though not cut: a document that names a style needs
-            # the part, so damage in it is reported as for any other part the reader reads.
-            data = self._load()
             level = BUILT_IN.get(style_id)
             if level is None:
                 exact, level = (
                     self._cut.level(style_id) if self._cut and style_id else (False, None)
                 )
-                if not exact and data:
+                if not exact and self._load():
                     level = self._everything().get(style_id)
             self._known[style_id] = level
         return self._known[style_id]
