@@ -426,3 +426,21 @@ def test_libreoffice_opens_the_tracker(workspace: Workspace, tmp_path: Path) -> 
     assert "DA26-POL-01" in text
     assert "recommendations and actions summary" in text
     assert "Audit returns by agency" in text
+
+
+def test_the_cycle_collector_is_left_as_it_was(workspace: Workspace) -> None:
+    import gc
+
+    assert gc.isenabled()
+    apply_returns(workspace, police_and_health(), [], today=TODAY)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        apply_returns(workspace, police_and_health(), [], today=TODAY)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    workspace.tracker_path().write_bytes(b"not a workbook")
+    with pytest.raises(TrackerError):
+        apply_returns(workspace, police_and_health(), [], today=TODAY)
+    assert gc.isenabled()

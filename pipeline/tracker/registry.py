@@ -105,8 +105,9 @@ class Registry:
             (ORIGIN_RETURN,),
         )
         found: dict[tuple[str, str], list[RefRecord]] = {}
+        make = RefRecord._make
         for row in rows:
-            found.setdefault((row[1], row[2]), []).append(RefRecord(*row))
+            found.setdefault((row[1], row[2]), []).append(make(row))
         return found
 
     def record(self, ref: str) -> RefRecord | None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import logging
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -249,6 +251,21 @@ def _deferred(
     )
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off for the duration (restored after, as it was)."""
+    # An update makes hundreds of thousands of short-lived strings, dicts and tuples but no
+    # cycles worth finding: each collection the allocations set off walks every live object
+    # (the sheet's rows, the registry's memory) for nothing, about 7% of a 5,000-row update.
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def apply_returns(
     workspace: Workspace,
     returns: Sequence[StoredReturn],
@@ -257,6 +274,16 @@ def apply_returns(
     today: dt.date | None = None,
 ) -> TrackerResult:
     """Bring the tracker up to date with these returns and progress updates, safely."""
+    with _collector_paused():
+        return _apply(workspace, returns, updates, today)
+
+
+def _apply(
+    workspace: Workspace,
+    returns: Sequence[StoredReturn],
+    updates: Sequence[StoredReturn],
+    today: dt.date | None,
+) -> TrackerResult:
     ctx = make_context(workspace, today)
     path = workspace.tracker_path()
     pending = pending_path(path)
