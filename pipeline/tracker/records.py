@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import NamedTuple
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, NamedTuple
+
+# The default of a mapping nobody passed: shared, so it must not be changed (nothing can).
+_NONE: Mapping[str, Any] = MappingProxyType({})
 
 
 class SheetRow(NamedTuple):
@@ -21,14 +25,17 @@ class SheetRow(NamedTuple):
         return self.values.get(key, "")
 
 
-@dataclass(frozen=True)
-class QapRow:
-    """What qap offers for one ref: values by column key, the file each came from, and notes."""
+class QapRow(NamedTuple):
+    """What qap offers for one ref: values by column key, the file each came from, and notes.
+
+    A named tuple: a run makes one per action of every return, thousands, and a frozen
+    dataclass costs several times as much to make.
+    """
 
     ref: str
     values: Mapping[str, str]
-    sources: Mapping[str, str] = field(default_factory=dict)
-    notes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    sources: Mapping[str, str] = _NONE
+    notes: Mapping[str, tuple[str, ...]] = _NONE
 
 
 class CellState(NamedTuple):
