@@ -12,7 +12,7 @@ from pipeline.errors import ReturnRejected, UnidentifiedReturn, UnknownAuditErro
 from pipeline.forms.identity import verify_identity
 from pipeline.model import FormIdentity, Identification, RawReturn
 from pipeline.normalise import QID, QuestionMatcher, best_two
-from pipeline.validate import short_text_cache
+from pipeline.text import CACHED_LENGTH, short_text_cache
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,10 @@ TITLE_SIMILARITY = 0.8
 QUESTION_MARGIN = 0.15
 QUESTION_FLOOR = 2
 WORD = re.compile(r"[a-z0-9]+")
+# Catalogues in use at once, and the title lines each remembers (see match_audit_title).
+TITLES_KEPT = 8
+TITLE_LINES_KEPT = 4096
+_TITLES: dict[int, tuple[Catalogue, dict[str, AuditDefinition | None]]] = {}
 
 
 @short_text_cache
@@ -86,23 +90,44 @@ def match_agency(text: str, partnership: Partnership) -> Agency | None:
 
 def match_audit_title(text: str, catalogue: Catalogue) -> AuditDefinition | None:
     """The audit a title or label names: its id, exact title, or one clearly similar title."""
+    kept = _TITLES.get(id(catalogue))
+    if kept is None or kept[0] is not catalogue:
+        if len(_TITLES) >= TITLES_KEPT:
+            _TITLES.clear()
+        kept = _TITLES[id(catalogue)] = (catalogue, {})
+    # Returns of one template carry the same title lines: each is judged once per catalogue.
+    found = kept[1]
     for line in text.splitlines():
-        target = words(line)
-        if not target:
-            continue
-        for audit in catalogue.audits:
-            if target in (words(audit.id), words(audit.title)):
-                return audit
-        years = set(re.findall(r"\b20\d\d\b", line))
-        titles = [
-            (audit, words(audit.title))
-            for audit in catalogue.audits
-            if not years or years & set(re.findall(r"20\d\d", audit.id + audit.programme))
-        ]
-        scored = best_two(target, titles, TITLE_SIMILARITY)
-        clear = len(titles) == 1 or (len(scored) > 1 and scored[0][0] - scored[1][0] >= 0.05)
-        if scored and scored[0][0] >= TITLE_SIMILARITY and clear:
-            return scored[0][1]
+        if line in found:
+            audit = found[line]
+        else:
+            audit = _match_title_line(line, catalogue)
+            if len(line) <= CACHED_LENGTH:
+                if len(found) >= TITLE_LINES_KEPT:
+                    found.clear()
+                found[line] = audit
+        if audit is not None:
+            return audit
+    return None
+
+
+def _match_title_line(line: str, catalogue: Catalogue) -> AuditDefinition | None:
+    target = words(line)
+    if not target:
+        return None
+    for audit in catalogue.audits:
+        if target in (words(audit.id), words(audit.title)):
+            return audit
+    years = set(re.findall(r"\b20\d\d\b", line))
+    titles = [
+        (audit, words(audit.title))
+        for audit in catalogue.audits
+        if not years or years & set(re.findall(r"20\d\d", audit.id + audit.programme))
+    ]
+    scored = best_two(target, titles, TITLE_SIMILARITY)
+    clear = len(titles) == 1 or (len(scored) > 1 and scored[0][0] - scored[1][0] >= 0.05)
+    if scored and scored[0][0] >= TITLE_SIMILARITY and clear:
+        return scored[0][1]
     return None
 
 
@@ -116,7 +141,7 @@ def match_audit_by_questions(raw: RawReturn, catalogue: Catalogue) -> AuditDefin
         return None
     scored = []
     for audit in catalogue.audits:
-        matcher = QuestionMatcher(audit)
+        matcher = QuestionMatcher.of(audit)
         if texts:
             hits = sum(1 for text in texts if matcher.by_text(text) is not None)
         else:

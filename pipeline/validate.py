@@ -5,20 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
 from pipeline.definitions import Question
+from pipeline.text import short_text_cache
 
 SPACES = re.compile(r"\s+")
 DASH = re.compile(r"\s*[-–—]\s*")
 # An answer this long is kept whole, but flagged for a person to look at.
 LARGE_ANSWER = 100_000
-# Answers and labels repeat within a return and across returns ("Yes", "Good"): strings up to
-# this long are judged once per process; longer text is never kept.
-CACHED_LENGTH = 200
-R = TypeVar("R")
 PLACEHOLDERS = {
     "click or tap here to enter text",
     "click or tap to enter a date",
@@ -82,17 +77,6 @@ class Checked:
 
     value: str | None
     problem: str = ""
-
-
-def short_text_cache(function: Callable[[str], R]) -> Callable[[str], R]:
-    """Memoise a pure function of one string, for short strings only."""
-    cached = functools.lru_cache(maxsize=4096)(function)
-
-    @functools.wraps(function)
-    def call(text: str) -> R:
-        return cached(text) if len(text) <= CACHED_LENGTH else function(text)
-
-    return call
 
 
 @short_text_cache

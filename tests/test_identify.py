@@ -155,6 +155,15 @@ def test_titles_tell_the_2025_and_2026_audits_apart() -> None:
         "teen-pregnancy-2025",
         "teen-pregnancy-2026",
     )
+    # Judged once per catalogue and then remembered: asked again (in any order), the same answers.
+    again = [
+        match_audit_title(t, CATALOGUE)
+        for t in (
+            "Teen Pregnancy Pathway: use and impact (repeat audit)",
+            "Teen Pregnancy Pathway: use and impact",
+        )
+    ]
+    assert again == [repeat, first]
 
 
 def test_agency_named_in_a_heading_line_when_there_is_no_agency_label() -> None:

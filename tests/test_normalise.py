@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -127,6 +128,17 @@ def test_reworded_question_matches_by_text_and_unrelated_text_does_not() -> None
     assert question is not None and question.id == "1.1"
     assert matcher.match(None, "Any other comments?") is None
     assert matcher.match("Q5.2", None) is TP26.question("5.2")
+
+
+def test_a_definition_keeps_one_matcher_and_its_answers_stay_the_same() -> None:
+    matcher = QuestionMatcher.of(TP26)
+    assert QuestionMatcher.of(TP26) is matcher
+    # A definition loaded afresh (its file changed) gets a matcher of its own.
+    assert QuestionMatcher.of(dataclasses.replace(TP26)) is not matcher
+    reworded = "Are staff in your agency aware of the Teen Pregnancy Pathway and how to refer?"
+    first = matcher.by_text(reworded)
+    assert first is not None and matcher.by_text(reworded) is first
+    assert [matcher.by_text("Any other comments?") for _ in range(2)] == [None, None]
 
 
 def test_problems_become_issues_and_the_return_is_still_accepted() -> None:

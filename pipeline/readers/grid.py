@@ -29,6 +29,7 @@ from pipeline.readers.vocab import (
     resolve_ticks,
     split_label,
 )
+from pipeline.text import short_text_cache
 
 QUESTION_WORD = re.compile(r"\bquestions?\b")
 QUESTION_NUMBER = re.compile(r"question (no|number|id|ref)")
@@ -117,6 +118,7 @@ class Layout:
     width: int = 0
 
 
+@short_text_cache  # a table's headings repeat from row to row and return to return
 def _role(text: str) -> str | None:
     t = norm(text)
     if not t or len(t) > 40 or qid_of(text):

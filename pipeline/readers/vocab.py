@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from pipeline.text import short_text_cache
+
 QID = re.compile(r"^(?:q(?:uestion)?\.?\s*(?:no\.?\s*)?)?(\d{1,2}(?:\.\d{1,2}){1,2})[.):]?$", re.I)
 LEAD_QID = re.compile(
     r"^(?:q(?:uestion)?\.?\s*)?(\d{1,2}(?:\.\d{1,2}){1,2})[.):]?\s+(\S.*)$", re.I | re.S
@@ -108,6 +110,7 @@ TARGET_HEADERS: tuple[str, ...] = (
 TARGET_HEADERS += ("completion date", "timescale", "date due", "target completion date")
 
 
+@short_text_cache
 def norm(text: str) -> str:
     """Lower case, curly quotes straightened, punctuation at the ends and runs of spaces removed."""
     text = text.replace("’", "'").replace("‘", "'").casefold()
@@ -133,6 +136,7 @@ def split_label(text: str) -> tuple[str, str] | None:
     return key, resolve_ticks(right.strip())
 
 
+@short_text_cache
 def qid_of(text: str) -> str | None:
     """The question id a cell holds ("Q1.1", "1.1.", "1.1)" -> "1.1"), or None."""
     match = QID.match(text.strip())
