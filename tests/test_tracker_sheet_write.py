@@ -24,10 +24,17 @@ def test_lines_are_textwraps_lines(text: str, width: int) -> None:
     assert _lines(text, width) == (len(textwrap.wrap(text, width)) or 1)
 
 
+@given(st.text(alphabet=st.sampled_from("ab  "), max_size=80), st.integers(1, 12))
+def test_plain_text_wraps_as_textwrap(text: str, width: int) -> None:
+    # Words and spaces only: the greedy fill, not textwrap, counts these lines.
+    assert _lines(text, width) == (len(textwrap.wrap(text, width)) or 1)
+
+
 def test_short_text_is_one_line_and_long_text_wraps() -> None:
     assert _lines("Safeguarding lead", 20) == 1
     assert _lines("\t\tx", 4) == len(textwrap.wrap("\t\tx", 4)) == 1
     assert _lines("word " * 10, 10) == 5
+    assert _lines("  abcde  fg", 5) == len(textwrap.wrap("  abcde  fg", 5)) == 2
 
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
