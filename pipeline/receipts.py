@@ -9,8 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-import re
-import textwrap
 from pathlib import Path
 
 from pipeline.config import Partnership
@@ -18,7 +16,7 @@ from pipeline.definitions import AuditDefinition, Catalogue
 from pipeline.errors import UnknownAuditError
 from pipeline.model import UPDATE_FORM, Answer, AuditReturn, StoredReturn
 from pipeline.store import write_note
-from pipeline.text import xml_safe
+from pipeline.text import wrap, xml_safe
 from pipeline.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -26,8 +24,6 @@ log = logging.getLogger(__name__)
 # Fits a printed A4 page in a monospaced font, and Notepad without scrolling.
 WIDTH = 78
 # Whitespace textwrap turns into spaces (a plain space it leaves alone inside a line).
-_OTHER_SPACE = re.compile(r"[\t\n\r\x0b\x0c]")
-_PIECES = re.compile(r" +|[^ ]+")
 # identify's methods, in words an agency understands.
 _METHODS = {
     "coordinator": "placed by the Quality Assurance Coordinator",
@@ -59,37 +55,8 @@ def _date(text: str) -> str:
 
 
 def _fill(text: str, first: str, rest: str) -> list[str]:
-    """textwrap.wrap(text, WIDTH, ...), without textwrap's cost for plain single-spaced text."""
-    plain = (
-        text and not text[0].isspace() and not text[-1].isspace() and not _OTHER_SPACE.search(text)
-    )
-    if plain and len(first) + len(text) <= WIDTH:
-        # textwrap would return this very line: nothing to break, strip or replace.
-        return [first + text]
-    pieces = _PIECES.findall(text)
-    # Only spaces and hyphens end textwrap's chunks, so without hyphens or pieces too long for
-    # a line, its wrapping is this greedy fill of words and runs of spaces.
-    room = WIDTH - max(len(first), len(rest))
-    if not plain or "-" in text or max(map(len, pieces)) > room:
-        return textwrap.wrap(text, WIDTH, initial_indent=first, subsequent_indent=rest)
-    lines: list[str] = []
-    at = 0
-    while at < len(pieces):
-        indent = rest if lines else first
-        # textwrap drops a chunk that str.strip() empties (a lone no-break space too) where
-        # it would start a continuation line or end a line.
-        if lines and not pieces[at].strip():
-            at += 1
-        line: list[str] = []
-        used = len(indent)
-        while at < len(pieces) and used + len(pieces[at]) <= WIDTH:
-            line.append(pieces[at])
-            used += len(pieces[at])
-            at += 1
-        if not line[-1].strip():
-            line.pop()
-        lines.append(indent + "".join(line))
-    return lines
+    """One paragraph wrapped to the receipt's width, as textwrap would."""
+    return wrap(text, WIDTH, first, rest)
 
 
 def _wrap(text: str, indent: str, hang: str = "") -> list[str]:

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 from lxml import etree
 
-from pipeline.text import CACHED_LENGTH, REPLACEMENT, XML_ILLEGAL, short_text_cache, xml_safe
+from pipeline.text import (
+    CACHED_LENGTH,
+    REPLACEMENT,
+    XML_ILLEGAL,
+    short_text_cache,
+    wrap,
+    xml_safe,
+)
 from pipeline.validate import is_blank
 
 C0_ILLEGAL = [chr(code) for code in range(0x20) if chr(code) not in "\t\n\r"]
@@ -106,3 +115,17 @@ def test_blank_answers_are_the_same_whether_short_or_long() -> None:
     assert is_blank(" " * (CACHED_LENGTH + 5) + "choose   an item" + "\n" * CACHED_LENGTH)
     assert not is_blank("Yes")
     assert not is_blank(" " * CACHED_LENGTH + "Yes")
+
+
+@given(
+    st.lists(st.text(alphabet="abcdefghij  \xa0\u2003-\t", max_size=14), max_size=30),
+    st.sampled_from([" ", "  ", "   "]),
+    st.integers(min_value=8, max_value=80),
+    st.sampled_from(["", "  ", "      "]),
+    st.sampled_from(["", "   "]),
+)
+@example(["aa \xa0", "a"], " ", 10, "", "")
+def test_wrap_is_textwrap(words: list[str], gap: str, width: int, first: str, hang: str) -> None:
+    text = gap.join(words)
+    expected = textwrap.wrap(text, width, initial_indent=first, subsequent_indent=first + hang)
+    assert wrap(text, width, first, first + hang) == expected

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import textwrap
 from collections.abc import Iterable
 
 from lxml import etree
 
+from pipeline.text import wrap
 from pipeline.tracker.book import M
 from pipeline.tracker.cells import canonical, needs_quote_prefix
 from pipeline.tracker.columns import DATE_KEYS
@@ -282,38 +282,7 @@ def _lines(text: str, width: int) -> int:
     # Only tabs grow when textwrap expands whitespace; any shorter text fits on one line.
     if len(text) <= width and "\t" not in text:
         return 1
-    if _NOT_PLAIN.search(text) is None:
-        chunks = _CHUNKS.findall(text)
-        if max(map(len, chunks)) <= width:
-            return _greedy_lines(chunks, width) or 1
-    return len(textwrap.wrap(text, width)) or 1
-
-
-# Text whose only whitespace is spaces and that has no hyphen is split by textwrap into runs of
-# spaces and words alone, and wrapped by the greedy fill below (property-tested equal).
-_NOT_PLAIN = re.compile(r"[^\S ]|-")
-_CHUNKS = re.compile(r" +|[^ ]+")
-
-
-def _greedy_lines(chunks: list[str], width: int) -> int:
-    """How many lines textwrap fills with these chunks, none longer than `width`."""
-    lines = 0
-    at = 0
-    count = len(chunks)
-    while at < count:
-        # textwrap drops the spaces a line after the first would start with...
-        if lines and chunks[at][0] == " ":
-            at += 1
-            continue
-        used = 0
-        words = False
-        while at < count and used + len(chunks[at]) <= width:
-            used += len(chunks[at])
-            words = words or chunks[at][0] != " "
-            at += 1
-        # ... and those a line ends with, keeping a line only when a word is left on it.
-        lines += words
-    return lines
+    return len(wrap(text, width)) or 1
 
 
 def _unsafe(cell: etree._Element) -> bool:
