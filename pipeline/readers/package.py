@@ -109,7 +109,8 @@ class Package:
         the directory's) is left to zipfile, which reports it as it always has.
         """
         info = self.archive.NameToInfo.get(name)
-        if self.raw is None or info is None:
+        # Encrypted or "compressed patched" parts are zipfile's to refuse, as they always were.
+        if self.raw is None or info is None or info.flag_bits & 0x21:
             return None
         offset = info.header_offset
         if self.raw[offset : offset + 4] != LOCAL_HEADER:
