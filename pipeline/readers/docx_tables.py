@@ -41,6 +41,8 @@ TOO_BIG = f"The file holds more than {MAX_CELLS:,} table cells, far more than an
 TR_PR, TC_PR, GRID_SPAN, V_MERGE = w("trPr"), w("tcPr"), w("gridSpan"), w("vMerge")
 GRID_BEFORE = w("gridBefore")
 ROW, CELL = {TR}, {TC}
+# Builds a Cell from a (text, origin, where) tuple without NamedTuple's Python-level __new__.
+_cell = tuple.__new__
 
 
 @dataclass(frozen=True)
@@ -171,13 +173,13 @@ def table_grid(table: TableData, number: int) -> list[list[Cell]]:
     above: dict[int, Cell] = {}
     for r_index, data in enumerate(table.rows):
         where = f"table {number} row {r_index + 1}"
-        row = [Cell("", f"t{number}r{r_index}b{i}", where) for i in range(data.before)]
+        row = [_cell(Cell, ("", f"t{number}r{r_index}b{i}", where)) for i in range(data.before)]
         for text, span, continues in data.cells:
             col = len(row)
             if continues and col in above:
                 cell = above[col]
             else:
-                cell = Cell(text, f"t{number}r{r_index}c{col}", where)
+                cell = _cell(Cell, (text, f"t{number}r{r_index}c{col}", where))
             for offset in range(span):
                 row.append(cell)
                 above[col + offset] = cell

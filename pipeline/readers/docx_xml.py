@@ -203,7 +203,15 @@ class TextReader:
 
 def mark_deleted(p: etree._Element) -> bool:
     """Whether a paragraph's own mark was deleted in tracked changes (it joins the next one)."""
-    return descendant(p, P_PR, R_PR, DEL) is not None
+    # descendant(p, P_PR, R_PR, DEL) spelt out: it runs for every paragraph.
+    for props in p:
+        if props.tag == P_PR:
+            for run_props in props:
+                if run_props.tag == R_PR:
+                    for item in run_props:
+                        if item.tag == DEL:
+                            return True
+    return False
 
 
 def unwrap(parent: Iterable[Any], wanted: set[str]) -> Iterator[Any]:

@@ -25,6 +25,8 @@ from pipeline.readers.xlsx_sheet import (
 )
 
 log = logging.getLogger(__name__)
+# Builds a Cell from a (text, origin, where) tuple without NamedTuple's Python-level __new__.
+_cell = tuple.__new__
 
 
 class _SheetReader:
@@ -60,23 +62,28 @@ class _SheetReader:
         if not rows:
             return []
         width = min(max(max(r) for r in rows.values()) + 1, MAX_COLUMNS)
-        origin: dict[tuple[int, int], tuple[int, int]] = {}
+        # Row number -> column -> the (row, column) of the merged cell covering it.
+        origin: dict[int, dict[int, tuple[int, int]]] = {}
         for top, left, bottom, right in merges:
             if (bottom - top + 1) * (right - left + 1) > 10_000:
                 continue
             for r in range(top, bottom + 1):
+                covered = origin.setdefault(r, {})
                 for c in range(left, min(right, width - 1) + 1):
-                    origin[(r, c)] = (top, left)
+                    covered[c] = (top, left)
         # Each column's "Title!B" once, not once a cell.
         columns = [f"{self.title}!{column_letters(col)}" for col in range(width)]
         grid: list[list[Cell]] = []
         for number in sorted(rows):
+            shown, covered = rows[number], origin.get(number, {})
             row: list[Cell] = []
             for col in range(width):
-                top, left = origin.get((number, col), (number, col))
-                text = rows.get(top, {}).get(left, "")
-                ref = f"{columns[left]}{top}"
-                row.append(Cell(text, ref, ref))
+                if col in covered:
+                    top, left = covered[col]
+                    text, ref = rows.get(top, {}).get(left, ""), f"{columns[left]}{top}"
+                else:
+                    text, ref = shown.get(col, ""), f"{columns[col]}{number}"
+                row.append(_cell(Cell, (text, ref, ref)))
             grid.append(row)
         _repair_ids(grid)
         return grid
