@@ -67,9 +67,10 @@ def _int_attr(element: etree._Element | None, default: int) -> int:
     return int(raw) if raw and raw.isdigit() else default
 
 
-def _merging(props: etree._Element | None) -> tuple[int, bool]:
+def _merging(tc: etree._Element) -> tuple[int, bool]:
     """(columns spanned, continues the cell above) from a cell's properties, read in one pass."""
     span = merge = None
+    props = child(tc, TC_PR)
     for item in () if props is None else props:
         if item.tag == GRID_SPAN and span is None:
             span = item
@@ -87,7 +88,7 @@ def read_row(reader: TextReader, tr: etree._Element) -> RowData | None:
     cells: list[tuple[str, int, bool]] = []
     nested: list[TableData] = []
     for tc in unwrap(tr, CELL):
-        span, continues = _merging(child(tc, TC_PR))
+        span, continues = _merging(tc)
         lines: list[str] = []
         for item in joined_paragraphs(reader, tc):
             if isinstance(item, tuple):
@@ -172,14 +173,14 @@ def table_grid(table: TableData, number: int) -> list[list[Cell]]:
     grid: list[list[Cell]] = []
     above: dict[int, Cell] = {}
     for r_index, data in enumerate(table.rows):
-        where = f"table {number} row {r_index + 1}"
-        row = [_cell(Cell, ("", f"t{number}r{r_index}b{i}", where)) for i in range(data.before)]
+        where, prefix = f"table {number} row {r_index + 1}", f"t{number}r{r_index}"
+        row = [_cell(Cell, ("", f"{prefix}b{i}", where)) for i in range(data.before)]
         for text, span, continues in data.cells:
             col = len(row)
             if continues and col in above:
                 cell = above[col]
             else:
-                cell = _cell(Cell, (text, f"t{number}r{r_index}c{col}", where))
+                cell = _cell(Cell, (text, f"{prefix}c{col}", where))
             for offset in range(span):
                 row.append(cell)
                 above[col + offset] = cell

@@ -173,28 +173,30 @@ def _header(row: list[Cell], cells: list[tuple[int, Cell]]) -> Layout | None:
     # Every layout names at least two columns, one role or heading a cell.
     if len(cells) < 2:
         return None
-    layout = Layout(width=len(row))
+    # Columns gathered in locals; a Layout is built only for a header (most rows are not).
+    cols: dict[str, int] = {}
+    case_cols: dict[int, int] = {}
     others: dict[int, str] = {}
     for col, cell in cells:
         role = _role(cell.text)
         if role == "case":
             heading = case_heading(cell.text)
             assert heading is not None
-            layout.case_cols[heading[0]] = col
-        elif role is not None and role not in layout.cols:
-            layout.cols[role] = col
+            case_cols[heading[0]] = col
+        elif role is not None and role not in cols:
+            cols[role] = col
         elif role is None:
             others[col] = cell.text.strip()
-    if (
-        any(qid_of(cell.text) for cell in row)
-        and not layout.case_cols
-        and "case_ref" not in layout.cols
-    ):
+    # Every layout below needs a named column: most rows (answers) have none and stop here,
+    # before the id scan along the whole row.
+    if not cols and not case_cols:
         return None
-    cols = layout.cols
+    if any(qid_of(cell.text) for cell in row) and not case_cols and "case_ref" not in cols:
+        return None
+    layout = Layout(cols=cols, case_cols=case_cols, width=len(row))
     if "action" in cols and ("owner" in cols or "target" in cols):
         layout.mode = "actions"
-    elif layout.case_cols and ("id" in cols or "question" in cols):
+    elif case_cols and ("id" in cols or "question" in cols):
         layout.mode = "cases"
     elif _case_rows(cols, others):
         layout.mode = "caserows"
