@@ -11,10 +11,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 
-from pipeline.tracker.sheet_read import column_letters, column_number
+from pipeline.tracker.book import Book
+from pipeline.tracker.records import CellWrite, SheetRow
+from pipeline.tracker.service import apply_returns
+from pipeline.tracker.sheet_read import column_letters, column_number, part_bytes, read_sheet
 from pipeline.tracker.sheet_rows import RowStore
 from pipeline.tracker.sheet_write import SheetPatch, _lines
-from pipeline.tracker.styles_xml import Styles
+from pipeline.tracker.styles_xml import Look, Styles
+from pipeline.workspace import Workspace
+from tests.tracker_helpers import TODAY, police_and_health
 
 paragraphs = st.text(alphabet=st.sampled_from("ab \t\r\x0b\x0c\u00a0é-"), max_size=60)
 
@@ -82,3 +87,56 @@ def test_cells_are_found_and_added_as_by_a_scan(cells: str) -> None:
         patch.cell(2, column)
         _scan(scanned, column, create=True)
         assert etree.tostring(patch.row(2)) == etree.tostring(scanned)
+
+
+def _tracker_patch(workspace: Workspace) -> tuple[SheetPatch, SheetRow]:
+    """A patch of qap's own tracker (two returns applied), and its first row as read."""
+    apply_returns(workspace, police_and_health(), [], today=TODAY)
+    book = Book.open(workspace.tracker_path())
+    entry = book.sheet("Tracker")
+    assert entry is not None
+    sheet = read_sheet(book, entry.part)
+    styles = Styles.parse(part_bytes(book, "styles"))
+    return SheetPatch(sheet, styles), min(sheet.rows)
+
+
+def test_the_check_reads_a_cell_written_after_heights_were_fitted(workspace: Workspace) -> None:
+    patch, first = _tracker_patch(workspace)
+    patch.write(CellWrite(first.row, "owner", "first owner"))
+    patch.fit_heights({})
+    patch.write(CellWrite(first.row, "owner", "second owner"))
+    meant = {**first.values, "owner": "second owner"}
+    assert patch.check([SheetRow(first.row, meant)]) == []
+    stale = {**first.values, "owner": "first owner"}
+    assert patch.check([SheetRow(first.row, stale)]) == [first.row]
+
+
+def test_heights_count_an_overflowing_date_as_text_only_if_it_was_a_date_when_read(
+    workspace: Workspace,
+) -> None:
+    patch, first = _tracker_patch(workspace)
+    columns = patch.sheet.columns
+    dated = patch.cell(first.row, columns["raised"])
+    plain = patch.cell(first.row, columns["owner"])
+    assert dated is not None and plain is not None
+    date_style = int(dated.get("s") or 0)
+    assert date_style in patch.reader.dates
+    for cell in (dated, plain):
+        for child in list(cell):
+            cell.remove(child)
+        cell.attrib.pop("t", None)
+        etree.SubElement(cell, f"{{{NS}}}v").text = "99999999"  # past the year 9999
+    plain.set("s", str(patch.styles.look(Look(bold=True, number_format="yyyy-mm-dd hh:mm"))))
+    assert int(plain.get("s") or 0) not in patch.reader.dates  # a date style added since
+    patch.touched = {first.row}
+    row = patch.sheet.elements[first.row]
+    wide = dict.fromkeys(columns.values(), 1000.0)
+    # "#VALUE!" in a column a character wide: seven lines, as heights always counted it...
+    row.attrib.pop("ht", None)
+    patch.fit_heights({**wide, columns["raised"]: 1.0})
+    assert row.get("ht") == f"{15 * 7 + 2:g}"
+    # ...but not from a style that was no date's when the sheet was read.
+    row.attrib.pop("ht", None)
+    patch.fit_heights({**wide, columns["owner"]: 1.0})
+    assert patch.reader.value(plain) == "#VALUE!"
+    assert row.get("ht") == f"{15 + 2:g}"

@@ -63,6 +63,12 @@ class SheetPatch:
         self.written: set[tuple[int, int]] = set()
         # Per row: the cells cell() can find, by column (see _findable).
         self._findable: dict[int, dict[int, etree._Element]] = {}
+        # Per touched row: its cells and their values by column, read once for row heights and
+        # the check alike; a row's entry goes whenever cell() may change the row.
+        self._read: dict[int, tuple[dict[int, etree._Element], dict[int, object]]] = {}
+        self._dates: tuple[frozenset[int], frozenset[int]] | None = None
+        # The date styles the sheet was read with, once they are replaced (row heights use them).
+        self._read_dates: frozenset[int] | None = None
 
     def row(self, number: int) -> etree._Element:
         """The <row> with this number, created when the sheet has none."""
@@ -78,6 +84,8 @@ class SheetPatch:
         row = self.row(number) if create else self.sheet.elements.get(number)
         if row is None:
             return None
+        if create:
+            self._read.pop(number, None)
         findable = self._findable.get(number)
         if findable is None:
             findable = _findable(row)
@@ -177,13 +185,19 @@ class SheetPatch:
 
     def fit_heights(self, widths: dict[int, float]) -> None:
         """Rows whose text grew are made taller, never shorter than the group left them."""
+        self._look_up_dates()
+        assert self._read_dates is not None
         for number in self.touched:
             row = self.sheet.elements[number]
-            cells = self.cells_of(number)
+            cells, values = self._values_of(number)
             lines = 1
             for column in self.sheet.columns.values():
-                value = self.reader.value(cells.get(column))
-                if not isinstance(value, str) or not value:
+                value = values.get(column)
+                if (
+                    not isinstance(value, str)
+                    or not value
+                    or _numeric(cells[column], self._read_dates)
+                ):
                     continue
                 # A width unit holds about 1.1 characters of the body font; wrapping is by words.
                 per_line = max(1, int((widths.get(column, DEFAULT_WIDTH) or 10) * 1.1))
@@ -212,21 +226,45 @@ class SheetPatch:
         dimension.set("ref", f"A1:{column_letters(last_column)}{bottom}")
         extend_filter(self.sheet.root, last_row)
 
+    def _look_up_dates(self) -> None:
+        # Styles qap added can make a cell a date: values read before are kept only while the
+        # date styles stay as they were.
+        dates = date_styles(self.styles.root)
+        if dates != self._dates:
+            if self._read_dates is None:
+                self._read_dates = self.reader.dates
+            self._dates = dates
+            self.reader.dates, self.reader.durations = dates
+            self._read.clear()
+
+    def _values_of(self, number: int) -> tuple[dict[int, etree._Element], dict[int, object]]:
+        """A row's cells and the values they read as (with the date styles last looked up)."""
+        found = self._read.get(number)
+        if found is None:
+            cells = self.cells_of(number)
+            value = self.reader.value
+            found = (
+                cells,
+                {column: value(cells.get(column)) for column in self.sheet.columns.values()},
+            )
+            self._read[number] = found
+        return found
+
     def to_bytes(self) -> bytes:
         """The patched sheet part."""
         return self.sheet.elements.to_bytes()
 
     def check(self, rows: Iterable[SheetRow]) -> list[int]:
         """Rows qap touched whose cells do not read back as the merged values."""
-        self.reader.dates, self.reader.durations = date_styles(self.styles.root)
+        self._look_up_dates()
         wrong = []
         for row in rows:
             if row.row not in self.touched:
                 continue
-            cells = self.cells_of(row.row)
+            cells, values = self._values_of(row.row)
             for key, column in self.sheet.columns.items():
                 cell = cells.get(column)
-                value = self.reader.value(cell)
+                value = values.get(column)
                 mine = (row.row, column) in self.written
                 if canonical(value) != row.get(key) or (
                     mine and cell is not None and _unsafe(cell)
@@ -283,6 +321,16 @@ def _lines(text: str, width: int) -> int:
     if len(text) <= width and "\t" not in text:
         return 1
     return len(wrap(text, width)) or 1
+
+
+def _numeric(cell: etree._Element, dates: frozenset[int]) -> bool:
+    # A date-styled number too big for a date reads as "#VALUE!"; row heights have always
+    # counted that as text only when its style was a date's as the sheet was read.
+    return (
+        cell[0].tag == f"{M}v"
+        and cell.get("t") in (None, "n")
+        and int(cell.get("s") or 0) not in dates
+    )
 
 
 def _unsafe(cell: etree._Element) -> bool:
