@@ -96,15 +96,19 @@ class SheetPatch:
             if found is not None or not create:
                 return found
         position = 0
+        # No cell is right of the largest findable column: a column beyond it goes after every
+        # cell, which are counted without reading their references (a new row's case).
+        after_all = findable is not None and (not findable or column > max(findable))
         for cell in row:
-            if cell.tag != f"{M}c":
+            if cell.tag != _CELL:
                 break
-            where = cell.get("r")
-            at = column_number(where.rstrip(DIGITS)) if where else position + 1
-            if at == column:
-                return cell
-            if at > column:
-                break
+            if not after_all:
+                where = cell.get("r")
+                at = column_number(where.rstrip(DIGITS)) if where else position + 1
+                if at == column:
+                    return cell
+                if at > column:
+                    break
             position += 1
         if not create:
             return None
