@@ -104,10 +104,11 @@ class TextReader:
     def _walk(self, element: etree._Element, out: list[str], fields: list[list[object]]) -> None:
         for item in element:
             tag = item.tag
-            if tag in SKIPPED or not isinstance(tag, str):
-                continue
+            # Runs first: most children are runs, and R is neither skipped nor a comment.
             if tag == R:
                 self._run(item, out, fields)
+            elif tag in SKIPPED or not isinstance(tag, str):
+                continue
             elif tag == SDT:
                 self._sdt(item, out, fields)
             elif tag == ALTERNATE:
@@ -126,6 +127,9 @@ class TextReader:
                 continue
             elif tag == T:
                 out.append(item.text or "")
+            elif tag == R_PR:
+                # Nearly every run has properties: passed over before the rarer tags below.
+                continue
             elif tag in TAB:
                 out.append("\t")
             elif tag in BREAK:

@@ -42,11 +42,14 @@ class _SheetReader:
         rows, merges = read_sheet(self.book, name, self.title)
         shown: dict[int, dict[int, str]] = {}
         for number, cells in rows.items():
+            texts: dict[int, str] = {}
             for col, value in cells.items():
                 if value.flag:
                     self._note(value.flag, value.ref, value.text)
                 if value.text:
-                    shown.setdefault(number, {})[col] = value.text
+                    texts[col] = value.text
+            if texts:
+                shown[number] = texts
         return self._assemble(shown, merges)
 
     def _note(self, flag: str, ref: str, text: str) -> None:
