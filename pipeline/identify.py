@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pipeline.config import Agency, Partnership
 from pipeline.definitions import AuditDefinition, Catalogue
 from pipeline.errors import ReturnRejected, UnidentifiedReturn, UnknownAuditError
 from pipeline.forms.identity import verify_identity
+from pipeline.memo import PerObject, short_text_cache
 from pipeline.model import FormIdentity, Identification, RawReturn
 from pipeline.normalise import QID, QuestionMatcher, best_two
-from pipeline.text import CACHED_LENGTH, short_text_cache
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +32,8 @@ TITLE_SIMILARITY = 0.8
 QUESTION_MARGIN = 0.15
 QUESTION_FLOOR = 2
 WORD = re.compile(r"[a-z0-9]+")
-# Catalogues in use at once, and the title lines each remembers (see match_audit_title).
-TITLES_KEPT = 8
-TITLE_LINES_KEPT = 4096
-_TITLES: dict[int, tuple[Catalogue, dict[str, AuditDefinition | None]]] = {}
+# Catalogues in use at once (see match_audit_title).
+CATALOGUES_KEPT = 8
 
 
 @short_text_cache
@@ -90,22 +89,10 @@ def match_agency(text: str, partnership: Partnership) -> Agency | None:
 
 def match_audit_title(text: str, catalogue: Catalogue) -> AuditDefinition | None:
     """The audit a title or label names: its id, exact title, or one clearly similar title."""
-    kept = _TITLES.get(id(catalogue))
-    if kept is None or kept[0] is not catalogue:
-        if len(_TITLES) >= TITLES_KEPT:
-            _TITLES.clear()
-        kept = _TITLES[id(catalogue)] = (catalogue, {})
     # Returns of one template carry the same title lines: each is judged once per catalogue.
-    found = kept[1]
+    match_line = _TITLE_LINES.get(catalogue)
     for line in text.splitlines():
-        if line in found:
-            audit = found[line]
-        else:
-            audit = _match_title_line(line, catalogue)
-            if len(line) <= CACHED_LENGTH:
-                if len(found) >= TITLE_LINES_KEPT:
-                    found.clear()
-                found[line] = audit
+        audit = match_line(line)
         if audit is not None:
             return audit
     return None
@@ -129,6 +116,12 @@ def _match_title_line(line: str, catalogue: Catalogue) -> AuditDefinition | None
     if scored and scored[0][0] >= TITLE_SIMILARITY and clear:
         return scored[0][1]
     return None
+
+
+_TITLE_LINES: PerObject[Catalogue, Callable[[str], AuditDefinition | None]] = PerObject(
+    lambda catalogue: short_text_cache(lambda line: _match_title_line(line, catalogue)),
+    CATALOGUES_KEPT,
+)
 
 
 def match_audit_by_questions(raw: RawReturn, catalogue: Catalogue) -> AuditDefinition | None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from pipeline.definitions import AuditDefinition, Question
+from pipeline.memo import PerObject, short_text_cache
 from pipeline.model import (
     RETURN_FORM,
     UPDATE_FORM,
@@ -25,7 +26,7 @@ from pipeline.model import (
     RawReturn,
     ReturnIssue,
 )
-from pipeline.text import CACHED_LENGTH, REPLACEMENT, short_text_cache, xml_safe
+from pipeline.text import REPLACEMENT, xml_safe
 from pipeline.validate import LARGE_ANSWER, check_answer, is_blank, parse_date
 
 log = logging.getLogger(__name__)
@@ -39,10 +40,8 @@ MARGIN = 0.04
 QID = re.compile(r"^(?:q(?:uestion)?\.?\s*)?(\d{1,2}(?:\.\d{1,2}){1,2})[.):]?$", re.I)
 SPACES = re.compile(r"\s+")
 PUNCTUATION = re.compile(r"[^\w' ]+")
-# Definitions in use at once (a catalogue's audits, kept while its files are unchanged), and
-# the question texts each remembers.
+# Definitions in use at once: a catalogue's audits, kept while their files are unchanged.
 MATCHERS_KEPT = 64
-MATCHES_KEPT = 4096
 LEAD_QID = re.compile(r"^(?:q(?:uestion)?\.?\s*)?\d{1,2}(?:\.\d{1,2}){1,2}[.):]?\s+", re.I)
 
 
@@ -117,9 +116,6 @@ def best_two(
     return [(score, keyed[index][0]) for score, index in found[:2]]
 
 
-_MATCHERS: dict[int, QuestionMatcher] = {}
-
-
 class QuestionMatcher:
     """Finds the question a row answers: by id first, then by question text."""
 
@@ -128,32 +124,19 @@ class QuestionMatcher:
         self.keys = [(question, question_key(question.text)) for question in audit.questions]
         self._key_of = {question.id: key for question, key in self.keys}
         # Retyped returns repeat their question texts from one return to the next.
-        self._by_text: dict[str, Question | None] = {}
+        self.by_text = short_text_cache(self._closest)
 
     @classmethod
     def of(cls, audit: AuditDefinition) -> QuestionMatcher:
         """The matcher of an audit definition, kept while the definition is in use."""
-        kept = _MATCHERS.get(id(audit))
-        if kept is None or kept.audit is not audit:
-            if len(_MATCHERS) >= MATCHERS_KEPT:
-                _MATCHERS.clear()
-            kept = _MATCHERS[id(audit)] = cls(audit)
-        return kept
+        return _MATCHERS.get(audit)
 
     def key(self, question: Question) -> str:
         """The question's text as compared (see question_key)."""
         return self._key_of.get(question.id) or question_key(question.text)
 
-    def by_text(self, text: str) -> Question | None:
-        """The one question whose text is clearly the closest to `text`, or None."""
-        if text in self._by_text:
-            return self._by_text[text]
-        found = self._closest(text)
-        if len(text) <= CACHED_LENGTH and len(self._by_text) < MATCHES_KEPT:
-            self._by_text[text] = found
-        return found
-
     def _closest(self, text: str) -> Question | None:
+        """The one question whose text is clearly the closest to `text`, or None (by_text)."""
         key = question_key(text)
         if not key:
             return None
@@ -177,6 +160,9 @@ class QuestionMatcher:
                 return self.audit.question(found.group(1))
             return self.by_text(text)
         return None
+
+
+_MATCHERS: PerObject[AuditDefinition, QuestionMatcher] = PerObject(QuestionMatcher, MATCHERS_KEPT)
 
 
 @dataclass

@@ -1,12 +1,9 @@
-"""Text helpers shared by every stage: the one XML sanitiser, a memo for pure string functions, one line wrap."""
+"""Text helpers shared by every stage: the one XML sanitiser, and one textwrap-equivalent fill."""
 
 from __future__ import annotations
 
-import functools
 import re
 import textwrap
-from collections.abc import Callable
-from typing import TypeVar
 
 # Shown where a character had to go, so a reader sees that the answer was altered.
 REPLACEMENT = "\ufffd"
@@ -16,10 +13,6 @@ REPLACEMENT = "\ufffd"
 # class (not a pattern) so that callers can add characters of their own to it.
 XML_ILLEGAL_CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff"
 XML_ILLEGAL = re.compile(f"[{XML_ILLEGAL_CHARS}]")
-# Answers, labels and headings repeat within a return and across returns ("Yes", "Question"):
-# strings up to this long are judged once per process; longer text is never kept.
-CACHED_LENGTH = 200
-R = TypeVar("R")
 # textwrap replaces these, breaks at hyphens and splits its chunks at ASCII white space only.
 _NOT_PLAIN = re.compile(r"[\t\n\x0b\x0c\r-]")
 _CHUNKS = re.compile(r" +|[^ ]+")
@@ -28,17 +21,6 @@ _CHUNKS = re.compile(r" +|[^ ]+")
 def xml_safe(text: str) -> tuple[str, int]:
     """The text with every character XML cannot hold replaced by U+FFFD, and how many were."""
     return XML_ILLEGAL.subn(REPLACEMENT, text)
-
-
-def short_text_cache(function: Callable[[str], R]) -> Callable[[str], R]:
-    """Memoise a pure function of one string, for short strings only."""
-    cached = functools.lru_cache(maxsize=4096)(function)
-
-    @functools.wraps(function)
-    def call(text: str) -> R:
-        return cached(text) if len(text) <= CACHED_LENGTH else function(text)
-
-    return call
 
 
 def wrap(text: str, width: int, first: str = "", rest: str = "") -> list[str]:

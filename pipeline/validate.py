@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from pipeline.definitions import Question
-from pipeline.text import short_text_cache
+from pipeline.memo import short_text_cache
 
 SPACES = re.compile(r"\s+")
 DASH = re.compile(r"\s*[-–—]\s*")

@@ -1,4 +1,4 @@
-"""text.py: the one sanitiser every writer uses, and the memo for short strings."""
+"""text.py: the one sanitiser every writer uses, and the one textwrap-equivalent fill."""
 
 from __future__ import annotations
 
@@ -9,15 +9,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from lxml import etree
 
-from pipeline.text import (
-    CACHED_LENGTH,
-    REPLACEMENT,
-    XML_ILLEGAL,
-    short_text_cache,
-    wrap,
-    xml_safe,
-)
-from pipeline.validate import is_blank
+from pipeline.text import REPLACEMENT, XML_ILLEGAL, wrap, xml_safe
 
 C0_ILLEGAL = [chr(code) for code in range(0x20) if chr(code) not in "\t\n\r"]
 NONCHARACTERS = ["\ufffe", "\uffff"]
@@ -90,31 +82,6 @@ def test_sanitised_text_survives_a_real_xml_round_trip(text: str) -> None:
     cleaned, _ = xml_safe(text)
     # lxml writes CR as a character reference, so even line endings come back as they went in.
     assert _xml_text(cleaned) == cleaned
-
-
-def test_short_strings_are_judged_once_and_long_text_every_time() -> None:
-    calls: list[str] = []
-
-    @short_text_cache
-    def shout(text: str) -> str:
-        calls.append(text)
-        return text.upper()
-
-    long_text = "x" * (CACHED_LENGTH + 1)
-    assert [shout("yes"), shout("yes"), shout(long_text), shout(long_text)] == [
-        "YES",
-        "YES",
-        long_text.upper(),
-        long_text.upper(),
-    ]
-    assert calls == ["yes", long_text, long_text]
-
-
-def test_blank_answers_are_the_same_whether_short_or_long() -> None:
-    assert is_blank("  Click or tap here to enter text. ")
-    assert is_blank(" " * (CACHED_LENGTH + 5) + "choose   an item" + "\n" * CACHED_LENGTH)
-    assert not is_blank("Yes")
-    assert not is_blank(" " * CACHED_LENGTH + "Yes")
 
 
 @given(

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from pipeline.memo import short_text_cache
 from pipeline.model import FormIdentity, RawAction, RawCase, RawReturn, RawRow
 from pipeline.readers.vocab import (
     ACTION_HEADERS,
@@ -30,7 +31,6 @@ from pipeline.readers.vocab import (
     resolve_ticks,
     split_label,
 )
-from pipeline.text import short_text_cache
 
 QUESTION_WORD = re.compile(r"\bquestions?\b")
 QUESTION_NUMBER = re.compile(r"question (no|number|id|ref)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.text import short_text_cache
+from pipeline.memo import short_text_cache
 
 QID = re.compile(r"^(?:q(?:uestion)?\.?\s*(?:no\.?\s*)?)?(\d{1,2}(?:\.\d{1,2}){1,2})[.):]?$", re.I)
 LEAD_QID = re.compile(
