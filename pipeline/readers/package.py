@@ -116,10 +116,8 @@ class Package:
         if self.raw[offset : offset + 4] != LOCAL_HEADER:
             return None
         try:
-            flags, name_length, extra_length = (
-                struct.unpack_from("<H", self.raw, offset + 6)[0],
-                *struct.unpack_from("<HH", self.raw, offset + 26),
-            )
+            (flags,) = struct.unpack_from("<H", self.raw, offset + 6)
+            name_length, extra_length = struct.unpack_from("<HH", self.raw, offset + 26)
         except struct.error:
             return None
         start = offset + 30 + name_length
