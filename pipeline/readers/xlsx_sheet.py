@@ -219,12 +219,8 @@ class Value(NamedTuple):
 _value = tuple.__new__
 
 
-def cell_value(book: Book, element: etree._Element) -> Value:
-    """A <c> element as text: strings resolved, dates as ISO, formulas as their text."""
-    return _cell(book, element, element.get("r") or "", element.get("t") or "n")
-
-
 def _cell(book: Book, element: etree._Element, ref: str, kind: str) -> Value:
+    """A <c> element as text: strings resolved, dates as ISO, formulas as their text."""
     formula = value = inline = None
     for child in element:
         tag = child.tag
