@@ -46,18 +46,28 @@ class _Builder:
     def put(self, ref: str, key: str, text: str, source: str) -> None:
         self.put_row(ref, {key: text}, source)
 
+    def clean(self, text: str) -> tuple[str, tuple[str, ...]]:
+        """clean_text of `text`, cleaned once per builder: most values repeat."""
+        found = self.cleaned.get(text)
+        if found is None:
+            found = self.cleaned[text] = clean_text(text)
+        return found
+
     def put_row(self, ref: str, texts: Mapping[str, str], source: str) -> None:
         """Several values of one ref from one source, as put() one by one in this order."""
-        cleaned = self.cleaned
         clean: dict[str, str] = {}
         noted: dict[str, tuple[str, ...]] = {}
         for key, text in texts.items():
-            found = cleaned.get(text)
-            if found is None:
-                found = cleaned[text] = clean_text(text)
+            found = self.clean(text)
             clean[key] = found[0]
             if found[1]:
                 noted[key] = found[1]
+        self.keep(ref, clean, noted, source)
+
+    def keep(
+        self, ref: str, clean: dict[str, str], noted: dict[str, tuple[str, ...]], source: str
+    ) -> None:
+        """Values already cleaned (see clean()) of one ref from one source, with their notes."""
         values = self.values.get(ref)
         if values is None:
             self.values[ref] = clean
@@ -159,22 +169,44 @@ def action_rows(
         source = data.file_name
         kind = SECTION_11 if audit.is_section11 else AGENCY_ACTION
         lead = agency.name if agency else data.agency_key
-        raised = stored.received_at.date().isoformat()
+        # Values every action of this return shares, cleaned once for all of them.
+        clean = builder.clean
+        shared = (
+            clean(audit.id),
+            clean(kind),
+            clean(lead),
+            clean(stored.received_at.date().isoformat()),
+            clean(NOT_STARTED),
+        )
+        (audit_id, _), (source_kind, _), (lead_name, _), (raised, _), (status, _) = shared
+        shared_notes = any(found[1] for found in shared)
         for position, (action, key) in enumerate(zip(actions, keys, strict=True)):
             ref = _ref_for(registry, records, audit, code, stored, position, key, keys, claimed)
             claimed.add(ref)
-            texts = {
-                "ref": ref,
-                "audit": audit.id,
-                "source": kind,
-                "text": action.action,
-                "lead_agency": lead,
-                "owner": action.owner,
+            own = (
+                clean(ref),
+                clean(action.action),
+                clean(action.owner),
+                clean(action.target_date or action.target_raw.strip()),
+            )
+            # Written out in the columns' order, which qap's offer for the row follows.
+            values = {
+                "ref": own[0][0],
+                "audit": audit_id,
+                "source": source_kind,
+                "text": own[1][0],
+                "lead_agency": lead_name,
+                "owner": own[2][0],
                 "raised": raised,
-                "target": action.target_date or action.target_raw.strip(),
-                "status": NOT_STARTED,
+                "target": own[3][0],
+                "status": status,
             }
-            builder.put_row(ref, texts, source)
+            noted: dict[str, tuple[str, ...]] = {}
+            if shared_notes or own[0][1] or own[1][1] or own[2][1] or own[3][1]:
+                ordered = (own[0], *shared[:2], own[1], shared[2], own[2], shared[3], own[3])
+                found = zip(values, (*ordered, shared[4]), strict=True)
+                noted = {key: notes for key, (_, notes) in found if notes}
+            builder.keep(ref, values, noted, source)
     registry.flush()
     return builder.rows()
 
