@@ -22,9 +22,11 @@ from pipeline.readers.docx_xml import (
     TC,
     TR,
     VAL,
+    P,
     TextReader,
     child,
     joined_paragraphs,
+    mark_deleted,
     parser,
     unwrap,
     w,
@@ -80,6 +82,21 @@ def _merging(tc: etree._Element) -> tuple[int, bool]:
     return _int_attr(span, 1), continues
 
 
+def cell_lines(reader: TextReader, tc: etree._Element) -> list[str] | None:
+    """A cell's paragraphs' text if it holds only paragraphs; None sends it to `joined_paragraphs`."""
+    # Most cells are one or two plain paragraphs: the generators that look through content
+    # controls, wrappers and deleted paragraph marks cost more than reading them.
+    lines: list[str] = []
+    for item in tc:
+        tag = item.tag
+        if tag == P and not mark_deleted(item):
+            lines.append(reader.paragraph(item))
+        # An empty element (a bookmark) holds no blocks; unwrap passes over cell properties.
+        elif tag != TC_PR and (tag == P or len(item)):
+            return None
+    return lines
+
+
 def read_row(reader: TextReader, tr: etree._Element) -> RowData | None:
     """A row's cells and nested tables; None for a row deleted in tracked changes."""
     props = child(tr, TR_PR)
@@ -89,12 +106,14 @@ def read_row(reader: TextReader, tr: etree._Element) -> RowData | None:
     nested: list[TableData] = []
     for tc in unwrap(tr, CELL):
         span, continues = _merging(tc)
-        lines: list[str] = []
-        for item in joined_paragraphs(reader, tc):
-            if isinstance(item, tuple):
-                lines.append(item[0])
-            else:
-                nested.append(as_table(reader, item))
+        lines = cell_lines(reader, tc)
+        if lines is None:
+            lines = []
+            for item in joined_paragraphs(reader, tc):
+                if isinstance(item, tuple):
+                    lines.append(item[0])
+                else:
+                    nested.append(as_table(reader, item))
         cells.append(("\n".join(lines).strip(), max(span, 1), continues))
         reader.features["cells"] += 1
         if reader.features["cells"] > MAX_CELLS:

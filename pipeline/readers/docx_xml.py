@@ -53,6 +53,8 @@ CHECK_BOX, CHECKED, DEFAULT = w("checkBox"), w("checked"), w("default")
 DROP_DOWN, LIST_ENTRY, RESULT = w("ddList"), w("listEntry"), w("result")
 W14_CHECK_BOX, W14_CHECKED = f"{{{W14_NS}}}checkbox", f"{{{W14_NS}}}checked"
 W14_VAL, DATE, FULL_DATE = f"{{{W14_NS}}}val", w("date"), w("fullDate")
+# Run children that stand for one character each.
+RUN_TEXT = {TAB[0]: "\t", TAB[1]: "\t", BREAK[0]: "\n", BREAK[1]: "\n", HYPHEN: "-"}
 
 
 def child(element: Any, tag: str) -> Any:
@@ -97,6 +99,31 @@ class TextReader:
 
     def paragraph(self, p: etree._Element) -> str:
         """The text of one paragraph: insertions in, deletions out, fields as their results."""
+        # Most paragraphs are plain runs: read in one loop, exactly as the walk would read them.
+        # Anything else (a field, a content control, a revision, a hyperlink...) takes the walk.
+        out: list[str] = []
+        for item in p:
+            tag = item.tag
+            if tag == R:
+                for piece in item:
+                    kind = piece.tag
+                    if kind == T:
+                        out.append(piece.text or "")
+                    elif kind == R_PR:
+                        continue
+                    elif kind in RUN_TEXT:
+                        out.append(RUN_TEXT[kind])
+                    elif kind == SYM:
+                        out.append(_symbol(piece))
+                    elif kind == FLD_CHAR:
+                        return self._walked(p)
+            # An empty element adds no text to the walk, bar a content control (it is counted).
+            elif tag != P_PR and (tag == SDT or len(item)):
+                return self._walked(p)
+        return "".join(out)
+
+    def _walked(self, p: etree._Element) -> str:
+        """The text of one paragraph by the careful walk: fields, content controls, revisions."""
         out: list[str] = []
         self._walk(p, out, [])
         return "".join(out)
@@ -130,15 +157,10 @@ class TextReader:
             elif tag == R_PR:
                 # Nearly every run has properties: passed over before the rarer tags below.
                 continue
-            elif tag in TAB:
-                out.append("\t")
-            elif tag in BREAK:
-                out.append("\n")
-            elif tag == HYPHEN:
-                out.append("-")
+            elif tag in RUN_TEXT:
+                out.append(RUN_TEXT[tag])
             elif tag == SYM:
-                code = (item.get(CHAR) or "").upper()[-2:]
-                out.append(SYMBOLS.get(code, ""))
+                out.append(_symbol(item))
 
     def _field_char(self, char: etree._Element, out: list[str], fields: list[list[object]]) -> None:
         kind = char.get(FLD_CHAR_TYPE)
@@ -203,6 +225,11 @@ class TextReader:
                 return
         if content is not None:
             self._walk(content, out, fields)
+
+
+def _symbol(sym: etree._Element) -> str:
+    """A symbol-font character as the check-box glyph it pictures; other symbols as nothing."""
+    return SYMBOLS.get((sym.get(CHAR) or "").upper()[-2:], "")
 
 
 def mark_deleted(p: etree._Element) -> bool:
