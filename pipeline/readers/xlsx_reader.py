@@ -78,15 +78,15 @@ class _SheetReader:
         columns = [f"{self.title}!{column_letters(col)}" for col in range(width)]
         grid: list[list[Cell]] = []
         for number in sorted(rows):
-            shown, covered = rows[number], origin.get(number, {})
+            # Merged positions are overwritten after the row is built: no test a position.
+            get, tail = rows[number].get, str(number)
             row: list[Cell] = []
-            for col in range(width):
-                if col in covered:
-                    top, left = covered[col]
-                    text, ref = rows.get(top, {}).get(left, ""), f"{columns[left]}{top}"
-                else:
-                    text, ref = shown.get(col, ""), f"{columns[col]}{number}"
-                row.append(_cell(Cell, (text, ref, ref)))
+            for col, column in enumerate(columns):
+                ref = column + tail
+                row.append(_cell(Cell, (get(col, ""), ref, ref)))
+            for col, (top, left) in origin.get(number, {}).items():
+                ref = f"{columns[left]}{top}"
+                row[col] = _cell(Cell, (rows.get(top, {}).get(left, ""), ref, ref))
             grid.append(row)
         _repair_ids(grid)
         return grid

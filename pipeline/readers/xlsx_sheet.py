@@ -221,15 +221,24 @@ _value = tuple.__new__
 
 def _cell(book: Book, element: etree._Element, ref: str, kind: str) -> Value:
     """A <c> element as text: strings resolved, dates as ISO, formulas as their text."""
-    formula = value = inline = None
-    for child in element:
+    if len(element) == 1:
+        # Nearly every filled cell has one child (its <v> or <is>): indexing it is far
+        # cheaper than a loop, whose iterator lxml builds per cell.
+        child = element[0]
         tag = child.tag
-        if tag == VALUE:
-            value = child
-        elif tag == FORMULA_TAG:
-            formula = child
-        elif tag == INLINE:
-            inline = child
+        value = child if tag == VALUE else None
+        formula = child if tag == FORMULA_TAG else None
+        inline = child if tag == INLINE else None
+    else:
+        formula = value = inline = None
+        for child in element:
+            tag = child.tag
+            if tag == VALUE:
+                value = child
+            elif tag == FORMULA_TAG:
+                formula = child
+            elif tag == INLINE:
+                inline = child
     if formula is not None and formula.text:
         return _value(Value, ("=" + formula.text, FORMULA, ref))
     flag = CACHED if formula is not None else ""
@@ -331,7 +340,7 @@ def _row_cells(book: Book, element: etree._Element) -> dict[int, Value]:
         if col >= MAX_COLUMNS or (len(c) == 0 and kind not in ("b", "e")):
             continue
         value = _cell(book, c, ref, kind)
-        if value.text or value.flag:
+        if value[0] or value[1]:  # text or flag, by index: no attribute lookup per cell
             cells[col] = value
     return cells
 
