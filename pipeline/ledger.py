@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from pipeline.errors import WorkspaceError
+from pipeline.ledger_db import DURABLE, ledger_connection
 from pipeline.ledger_rows import (
     FileRecord,
     NewFile,
@@ -36,61 +34,9 @@ from pipeline.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
 ACCEPTED = "accepted"
 DUPLICATE = "duplicate"
 QUARANTINED = "quarantined"
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS files (
-    id INTEGER PRIMARY KEY,
-    token TEXT NOT NULL UNIQUE,
-    sha256 TEXT NOT NULL,
-    original_name TEXT NOT NULL,
-    received_at TEXT NOT NULL,
-    size INTEGER NOT NULL,
-    outcome TEXT NOT NULL,
-    reason TEXT NOT NULL DEFAULT '',
-    advice TEXT NOT NULL DEFAULT '',
-    messages TEXT NOT NULL DEFAULT '[]',
-    stored_path TEXT NOT NULL,
-    placed INTEGER NOT NULL DEFAULT 0,
-    audit_id TEXT,
-    agency_key TEXT
-);
-CREATE INDEX IF NOT EXISTS files_sha ON files (sha256);
-CREATE TABLE IF NOT EXISTS returns (
-    id INTEGER PRIMARY KEY,
-    file_id INTEGER NOT NULL UNIQUE REFERENCES files (id),
-    sha256 TEXT NOT NULL,
-    received_at TEXT NOT NULL,
-    audit_id TEXT NOT NULL,
-    agency_key TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    current INTEGER NOT NULL,
-    superseded_by INTEGER REFERENCES returns (id),
-    file_name TEXT NOT NULL,
-    style TEXT NOT NULL,
-    identification TEXT NOT NULL,
-    completed_by TEXT NOT NULL,
-    role TEXT NOT NULL,
-    completed_on TEXT,
-    answers TEXT NOT NULL,
-    cases TEXT NOT NULL,
-    actions TEXT NOT NULL,
-    updates TEXT NOT NULL,
-    issues TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS returns_audit ON returns (audit_id, agency_key);
-CREATE TABLE IF NOT EXISTS dirty (audit_id TEXT PRIMARY KEY);
-"""
-# What the schema creates: when all exist, opening the ledger needs no write transaction.
-_SCHEMA_NAMES = frozenset(re.findall(r"IF NOT EXISTS (\w+)", _SCHEMA))
-
-
-# Every commit that records a file or a return reaches the disk before the original is moved.
-DURABLE = "FULL"
 
 
 class Ledger:
@@ -287,75 +233,13 @@ class Ledger:
         return [stored_return(r) for r in rows]
 
 
-def _create_private(path: os.PathLike[str]) -> None:
-    # Created by us with 0600 before SQLite opens it; SQLite gives -wal/-shm the same mode.
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    os.close(fd)
-
-
 @contextmanager
 def open_ledger(workspace: Workspace) -> Iterator[Ledger]:
-    """Open (creating if needed) the workspace's ledger; closed when the block ends."""
+    """Open (creating if needed) the workspace's ledger for the block.
+
+    In the main thread the connection stays open for the next block on the same ledger (see
+    `ledger_db`); a block that fails closes it.
+    """
     workspace.ensure_private_dirs()
-    path = workspace.ledger_path
-    if not path.exists():
-        _create_private(path)
-    try:
-        # IMMEDIATE: a write transaction takes the write lock at its start, not mid-way.
-        conn = sqlite3.connect(path, timeout=60, isolation_level="IMMEDIATE")
-    except sqlite3.Error as exc:
-        raise WorkspaceError(
-            f"The ledger {path} cannot be opened ({exc}). Check the folder is writable."
-        ) from None
-    conn.row_factory = sqlite3.Row
-    try:
-        _prepare(conn, path)
+    with ledger_connection(workspace.ledger_path) as conn:
         yield Ledger(conn)
-    finally:
-        conn.close()
-
-
-def _schema_ready(conn: sqlite3.Connection, path: os.PathLike[str]) -> bool:
-    """Whether the schema is all there already: read without taking the write lock and committing."""
-    names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
-    if not names >= _SCHEMA_NAMES:
-        return False
-    row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-    if row is None:
-        return False
-    _check_version(int(row["value"]), path)
-    return True
-
-
-def _check_version(version: int, path: os.PathLike[str]) -> None:
-    if version > SCHEMA_VERSION:
-        raise WorkspaceError(
-            f"The ledger {path} was written by a newer qap (schema {version}). "
-            "Upgrade qap before using this workspace."
-        )
-
-
-def _prepare(conn: sqlite3.Connection, path: os.PathLike[str]) -> None:
-    try:
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute(f"PRAGMA synchronous={DURABLE}")
-        if _schema_ready(conn, path):
-            return
-        with conn:
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
-            row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-            if row is None:
-                conn.execute(
-                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
-                    (str(SCHEMA_VERSION),),
-                )
-            else:
-                _check_version(int(row["value"]), path)
-    except sqlite3.DatabaseError as exc:
-        raise WorkspaceError(
-            f"The ledger {path} is damaged ({exc}). Restore it from backup; "
-            "the original files are all kept in archive/ and quarantine/."
-        ) from None
