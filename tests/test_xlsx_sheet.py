@@ -107,6 +107,57 @@ def test_shared_formula_follower_keeps_its_value(tmp_path: Path) -> None:
     assert rows[2] == {0: Value("2", CACHED, "A2"), 1: Value("7", "", "")}
 
 
+def _rewritten(tmp_path: Path, sheet_data: str) -> Path:
+    """A workbook whose Data sheet holds exactly this <sheetData> content."""
+    wb, _ = _data_sheet()
+    path = tmp_path / "base.xlsx"
+    wb.save(path)
+    xml = (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f"<sheetData>{sheet_data}</sheetData></worksheet>"
+    )
+    rewritten = tmp_path / "rewritten.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(rewritten, "w") as out:
+        for info in source.infolist():
+            out.writestr(info, xml if info.filename == SHEET else source.read(info))
+    return rewritten
+
+
+def test_a_row_without_its_number_follows_the_highest_row_read(tmp_path: Path) -> None:
+    # Rows holding nothing do not count; a lower numbered row does not move the next one back.
+    path = _rewritten(
+        tmp_path,
+        '<row r="5"><c t="inlineStr"><is><t>five</t></is></c></row>'
+        '<row r="9"><c s="1"/></row>'
+        '<row><c t="inlineStr"><is><t>six</t></is></c></row>'
+        '<row r="2"><c t="inlineStr"><is><t>two</t></is></c></row>'
+        '<row><c t="inlineStr"><is><t>seven</t></is></c></row>',
+    )
+    rows = _read(path)
+    assert {n: cells[0].text for n, cells in rows.items()} == {
+        5: "five",
+        6: "six",
+        2: "two",
+        7: "seven",
+    }
+
+
+def test_only_cells_showing_text_count_towards_the_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A formula follower without a value is kept (it is noted) but shows nothing, so it is not
+    # counted; the same column written twice in a row counts once.
+    bare = '<c r="A1"><f t="shared" si="0"/></c>'
+    shown = '<c r="B1" t="inlineStr"><is><t>x</t></is></c>'
+    path = _rewritten(tmp_path, f'<row r="1">{bare}{shown}{shown}</row><row r="2">{shown}</row>')
+    monkeypatch.setattr(xlsx_sheet, "MAX_CELLS", 2)
+    rows = _read(path)
+    assert rows[1] == {0: Value("", CACHED, "A1"), 1: Value("x", "", "B1")}
+    monkeypatch.setattr(xlsx_sheet, "MAX_CELLS", 1)
+    with pytest.raises(ReturnRejected, match="more than 1 filled cells"):
+        _read(path)
+
+
 def test_a_streamed_sheet_reads_as_one_parsed_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -215,8 +215,10 @@ def _distinct(row: list[Cell]) -> list[tuple[int, Cell]]:
     seen: set[str] = set()
     out: list[tuple[int, Cell]] = []
     for col, cell in enumerate(row):
-        if cell.origin not in seen and cell.text.strip():
-            seen.add(cell.origin)
+        # By index, text first: most positions are empty and stop at the first test.
+        text = cell[0]
+        if text and cell[1] not in seen and text.strip():
+            seen.add(cell[1])
             out.append((col, cell))
     return out
 
@@ -229,13 +231,15 @@ def _at(row: list[Cell], layout: Layout, role: str) -> Cell | None:
 def interpret_grid(grid: list[list[Cell]], found: Findings, layout: Layout | None = None) -> Layout:
     """Read one grid into `found`; returns the layout in force at its end (for a following grid)."""
     layout = layout or Layout()
-    first = _header(grid[0], _distinct(grid[0])) if grid else None
+    # The first row's cells are found once: its header decides the layout before the loop.
+    first_cells = _distinct(grid[0]) if grid else []
+    first = _header(grid[0], first_cells) if grid else None
     if grid and first is None and len(grid[0]) != layout.width:
         layout = Layout()
     # A "Case 2" banner inside a table speaks for the rows below it, not for the next table.
     context = found.case_context
     for index, row in enumerate(grid):
-        cells = _distinct(row)
+        cells = _distinct(row) if index else first_cells
         if not cells:
             continue
         header = first if index == 0 else _header(row, cells)

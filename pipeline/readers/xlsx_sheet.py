@@ -288,15 +288,20 @@ def read_sheet(book: Book, name: str, title: str) -> tuple[Rows, list[Merge]]:
     rows: Rows = {}
     merges: list[Merge] = []
     count = 0
+    # The highest row number kept so far, which a row without its number follows: kept as
+    # rows are read, since taking max(rows) at each such row is quadratic in a crafted sheet.
+    highest: int | None = None
     # closing(): a refusal or a bad row closes a streamed part at once, not when collected.
     with closing(_elements(book.package, name, (ROW, MERGE))) as elements:
         for element in elements:
             if element.tag == ROW:
-                number = int(element.get("r") or (max(rows, default=0) + 1))
-                cells = _row_cells(book, element)
+                number = int(element.get("r") or ((highest or 0) + 1))
+                cells, filled = _row_cells(book, element)
                 if cells:
                     rows[number] = cells
-                    count += sum(1 for v in cells.values() if v.text)
+                    if highest is None or number > highest:
+                        highest = number
+                    count += filled
                 if count > MAX_CELLS:
                     raise ReturnRejected(
                         f"The sheet {title!r} has more than {MAX_CELLS:,} filled cells, "
@@ -322,8 +327,12 @@ def _elements(
             element.clear()
 
 
-def _row_cells(book: Book, element: etree._Element) -> dict[int, Value]:
+def _row_cells(book: Book, element: etree._Element) -> tuple[dict[int, Value], int]:
+    """A row's cells by 0-based column, and how many of them show text."""
     cells: dict[int, Value] = {}
+    # Whether a cell without text (a bare formula or error) was kept: only then are the
+    # cells showing text counted one by one, rather than all of them taken.
+    bare = False
     next_col = 0
     for c in element.iter(CELL):
         ref = c.get("r") or ""
@@ -340,9 +349,13 @@ def _row_cells(book: Book, element: etree._Element) -> dict[int, Value]:
         if col >= MAX_COLUMNS or (len(c) == 0 and kind not in ("b", "e")):
             continue
         value = _cell(book, c, ref, kind)
-        if value[0] or value[1]:  # text or flag, by index: no attribute lookup per cell
+        # Text or flag by index: no attribute lookup per cell.
+        if value[0]:
             cells[col] = value
-    return cells
+        elif value[1]:
+            cells[col] = value
+            bare = True
+    return cells, sum(1 for v in cells.values() if v[0]) if bare else len(cells)
 
 
 def cell_range(ref: str) -> Merge:
