@@ -13,9 +13,9 @@ K = TypeVar("K")
 R = TypeVar("R")
 
 
-def short_text_cache(function: Callable[[str], R]) -> Callable[[str], R]:
-    """Memoise a pure function of one string, for short strings only."""
-    cached = functools.lru_cache(maxsize=4096)(function)
+def short_text_cache(function: Callable[[str], R], size: int = 4096) -> Callable[[str], R]:
+    """Memoise a pure function of one string, for short strings only (the last `size` of them)."""
+    cached = functools.lru_cache(maxsize=size)(function)
 
     @functools.wraps(function)
     def call(text: str) -> R:

@@ -7,9 +7,10 @@ and rows that match no question become issues on an accepted return.
 from __future__ import annotations
 
 import difflib
+import functools
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -27,7 +28,7 @@ from pipeline.model import (
     ReturnIssue,
 )
 from pipeline.text import REPLACEMENT, xml_safe
-from pipeline.validate import LARGE_ANSWER, check_answer, is_blank, parse_date
+from pipeline.validate import LARGE_ANSWER, Judged, answer_judge, is_blank, parse_date
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,8 @@ PUNCTUATION = re.compile(r"[^\w' ]+")
 # Definitions in use at once: a catalogue's audits, kept while their files are unchanged.
 MATCHERS_KEPT = 64
 LEAD_QID = re.compile(r"^(?:q(?:uestion)?\.?\s*)?\d{1,2}(?:\.\d{1,2}){1,2}[.):]?\s+", re.I)
+# A form echoing its question where the answer belongs scores above this against the question.
+ECHO_SIMILARITY = 0.9
 
 
 @short_text_cache
@@ -123,8 +126,16 @@ class QuestionMatcher:
         self.audit = audit
         self.keys = [(question, question_key(question.text)) for question in audit.questions]
         self._key_of = {question.id: key for question, key in self.keys}
-        # Retyped returns repeat their question texts from one return to the next.
+        # Retyped returns repeat their question texts from one return to the next, and every
+        # return of an audit its question ids and many of its answers: each is judged once.
         self.by_text = short_text_cache(self._closest)
+        self._by_id = short_text_cache(self._id_question)
+        self._by_text_or_id = short_text_cache(self._text_question)
+        self.judges: dict[str, Callable[[str], Judged]] = {}
+        self.echoes: dict[str, Callable[[str], bool]] = {}
+        for question, key in self.keys:
+            self.judges[question.id] = answer_judge(question)
+            self.echoes[question.id] = short_text_cache(functools.partial(_echoes, key), 256)
 
     @classmethod
     def of(cls, audit: AuditDefinition) -> QuestionMatcher:
@@ -147,19 +158,27 @@ class QuestionMatcher:
             return None
         return scored[0][1]
 
+    def _id_question(self, qid: str) -> Question | None:
+        found = QID.match(qid.strip())
+        return self.audit.question(found.group(1)) if found else None
+
+    def _text_question(self, text: str) -> Question | None:
+        return self._id_question(text) or self.by_text(text)
+
     def match(self, qid: str | None, text: str | None) -> Question | None:
         """The question a row answers, or None."""
         if qid:
-            found = QID.match(qid.strip())
-            question = self.audit.question(found.group(1)) if found else None
+            question = self._by_id(qid)
             if question is not None:
                 return question
         if text:
-            found = QID.match(text.strip())
-            if found and self.audit.question(found.group(1)):
-                return self.audit.question(found.group(1))
-            return self.by_text(text)
+            return self._by_text_or_id(text)
         return None
+
+
+def _echoes(key: str, answer: str) -> bool:
+    """Whether an answer is its question's text (key) again, as a reader may see it on a form."""
+    return similar_above(question_key(answer), key, ECHO_SIMILARITY)
 
 
 _MATCHERS: PerObject[AuditDefinition, QuestionMatcher] = PerObject(QuestionMatcher, MATCHERS_KEPT)
@@ -221,11 +240,7 @@ class _Collector:
                     qid,
                 )
             return
-        if (
-            text is None
-            and answer
-            and similar_above(question_key(answer), self.matcher.key(question), 0.9)
-        ):
+        if text is None and answer and self.matcher.echoes[question.id](answer):
             answer = ""  # the reader saw the question text where the answer should be
         self.put(question, answer, case)
 
@@ -285,6 +300,14 @@ def _clean(
 ) -> str:
     """Text with forbidden characters replaced (an issue says so); very long text flagged."""
     cleaned, replaced = xml_safe(text)
+    _flag(cleaned, replaced, collector, what, qid, case)
+    return cleaned
+
+
+def _flag(
+    cleaned: str, replaced: int, collector: _Collector, what: str, qid: str | None, case: str | None
+) -> None:
+    """The issues of a cleaned text: characters replaced, and a very long text."""
     if replaced:
         collector.issue(
             "altered",
@@ -300,7 +323,6 @@ def _clean(
             qid,
             case,
         )
-    return cleaned
 
 
 def _answers(
@@ -311,10 +333,13 @@ def _answers(
 ) -> tuple[Answer, ...]:
     out: list[Answer] = []
     prefix = f"Case {case}: q" if case else "Q"
+    judges = collector.matcher.judges
     for question in questions:
-        raw = given.get(question.id, "")
-        raw = _clean(raw, collector, f"answer to question {question.id}", question.id, case)
-        checked = check_answer(question, raw)
+        judged = judges[question.id](given.get(question.id, ""))
+        if judged.replaced or len(judged.text) > LARGE_ANSWER:
+            what = f"answer to question {question.id}"
+            _flag(judged.text, judged.replaced, collector, what, question.id, case)
+        checked = judged.checked
         if checked.problem:
             collector.issue(
                 "invalid", f"{prefix}uestion {question.id}: {checked.problem}.", question.id, case
@@ -323,8 +348,8 @@ def _answers(
             collector.issue(
                 "missing", f"{prefix}uestion {question.id} has no answer.", question.id, case
             )
-        if not is_blank(raw):
-            out.append(Answer(question.id, checked.value, raw))
+        if judged.answer is not None:
+            out.append(judged.answer)
     return tuple(out)
 
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from pipeline.definitions import Question
 from pipeline.memo import short_text_cache
+from pipeline.model import Answer
+from pipeline.text import xml_safe
 
 SPACES = re.compile(r"\s+")
 DASH = re.compile(r"\s*[-–—]\s*")
@@ -68,6 +72,8 @@ MONTHS = {
     for name in names
 }
 EXCEL_EPOCH = dt.date(1899, 12, 30)
+# Short answers judged per question and remembered ("Yes", dates, counts repeat across returns).
+JUDGED_KEPT = 256
 NUMBER_WORDS = {"none": "0", "nil": "0", "zero": "0", "no staff": "0"}
 
 
@@ -169,3 +175,26 @@ def check_answer(question: Question, text: str) -> Checked:
         number = parse_number(text)
         return Checked(number, "" if number is not None else "the answer is not a number")
     return Checked(text.strip())
+
+
+class Judged(NamedTuple):
+    """An answer as recorded: forbidden characters replaced (how many), checked, and the Answer."""
+
+    text: str
+    replaced: int
+    checked: Checked
+    # None for a blank answer, which is checked (a required one is missing) but not recorded.
+    answer: Answer | None
+
+
+def judge(question: Question, raw: str) -> Judged:
+    """One answer to `question` made safe for documents, then checked against the question."""
+    text, replaced = xml_safe(raw)
+    checked = check_answer(question, text)
+    answer = None if is_blank(text) else Answer(question.id, checked.value, text)
+    return Judged(text, replaced, checked, answer)
+
+
+def answer_judge(question: Question) -> Callable[[str], Judged]:
+    """judge() for one question, remembered for short answers (records are frozen, so shared)."""
+    return short_text_cache(functools.partial(judge, question), JUDGED_KEPT)

@@ -24,6 +24,18 @@ def test_short_strings_are_judged_once_and_long_text_every_time() -> None:
     assert calls == ["yes", long_text, long_text]
 
 
+def test_a_sized_memo_keeps_only_its_latest_strings() -> None:
+    calls: list[str] = []
+
+    def echo(text: str) -> str:
+        calls.append(text)
+        return text
+
+    kept = short_text_cache(echo, size=1)
+    assert [kept("a"), kept("a"), kept("b"), kept("a")] == ["a", "a", "b", "a"]
+    assert calls == ["a", "b", "a"]
+
+
 def test_blank_answers_are_the_same_whether_short_or_long() -> None:
     assert is_blank("  Click or tap here to enter text. ")
     assert is_blank(" " * (CACHED_LENGTH + 5) + "choose   an item" + "\n" * CACHED_LENGTH)

@@ -141,6 +141,17 @@ def test_a_definition_keeps_one_matcher_and_its_answers_stay_the_same() -> None:
     assert [matcher.by_text("Any other comments?") for _ in range(2)] == [None, None]
 
 
+def test_a_question_echoed_as_its_answer_is_dropped_and_remembered() -> None:
+    question = TP26.question("1.1")
+    assert question is not None
+    raw = raw_return(tagged={"1.1": question.text, "5.2": "Better recording"})
+    result = normalise_return(raw, TP26, IDENT)
+    assert result.value("1.1") is None and result.value("5.2") == "Better recording"
+    echoes = QuestionMatcher.of(TP26).echoes
+    assert echoes["1.1"](question.text) and not echoes["1.1"]("Yes")
+    assert normalise_return(raw, TP26, IDENT) == result
+
+
 def test_problems_become_issues_and_the_return_is_still_accepted() -> None:
     raw = raw_return(
         rows=(
