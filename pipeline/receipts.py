@@ -72,6 +72,19 @@ def _question_heading(qid: str, text: str, indent: str, hang: str) -> tuple[str,
     return tuple(_wrap(f"{qid}  {text}", indent, hang))
 
 
+@functools.lru_cache(maxsize=16)
+def _closing(email: str) -> tuple[str, ...]:
+    # The same for every receipt of a partnership, and long enough to need wrapping.
+    contact = f" to {email}" if email else ""
+    return tuple(
+        _wrap(
+            "Please check the answers above. If anything is missing or wrong, correct your return "
+            f"and send the whole form again{contact}; the new return will replace this one.",
+            "",
+        )
+    )
+
+
 def _answer_lines(answer: Answer | None, indent: str) -> list[str]:
     if answer is None or (answer.value is None and not answer.raw.strip()):
         return [f"{indent}Answer: (not answered)"]
@@ -197,12 +210,7 @@ def render_receipt(
         earlier = replaces.received_at.astimezone()
         lines.append(f"               (replaces the return received {earlier:%d %B %Y, %H:%M})")
     lines += ["", "WHAT WAS MISSING OR WRONG", *_issues(ret), *_body(ret, audit), ""]
-    contact = f" to {partnership.return_email}" if partnership.return_email else ""
-    lines += _wrap(
-        "Please check the answers above. If anything is missing or wrong, correct your return and "
-        f"send the whole form again{contact}; the new return will replace this one.",
-        "",
-    )
+    lines += _closing(partnership.return_email)
     # A text file cannot hold lone surrogates and editors show the other XML-illegal characters
     # as garbage. Replaced visibly, never dropped: the ledger keeps the answer exactly as read.
     return xml_safe("\n".join(lines) + "\n")[0]

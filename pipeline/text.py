@@ -13,7 +13,9 @@ REPLACEMENT = "\ufffd"
 # class (not a pattern) so that callers can add characters of their own to it.
 XML_ILLEGAL_CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff"
 XML_ILLEGAL = re.compile(f"[{XML_ILLEGAL_CHARS}]")
-# textwrap replaces these, breaks at hyphens and splits its chunks at ASCII white space only.
+# textwrap replaces these and splits its chunks at ASCII white space only...
+_NOT_SPACE = re.compile(r"[\t\n\x0b\x0c\r]")
+# ... and breaks a line at hyphens too, which matters only where a text needs more than one line.
 _NOT_PLAIN = re.compile(r"[\t\n\x0b\x0c\r-]")
 _CHUNKS = re.compile(r" +|[^ ]+")
 
@@ -26,17 +28,19 @@ def xml_safe(text: str) -> tuple[str, int]:
 def wrap(text: str, width: int, first: str = "", rest: str = "") -> list[str]:
     """`textwrap.wrap(text, width, initial_indent=first, subsequent_indent=rest)`, cheaper.
 
-    For plain text (no tab, line break or hyphen, no chunk too long for a line) textwrap's
-    chunks are runs of spaces and runs of anything else, and its algorithm is the greedy fill
-    below; anything else goes to textwrap itself. Receipts and the tracker's row heights wrap
-    thousands of lines a run, and textwrap's regular expressions were most of their cost.
+    Text without tabs or line breaks that fits on one line is that line (a hyphen only decides
+    where a longer text breaks). For plain text (no tab, line break or hyphen, no chunk too long
+    for a line) textwrap's chunks are runs of spaces and runs of anything else, and its
+    algorithm is the greedy fill below; anything else goes to textwrap itself. Receipts and the
+    tracker's row heights wrap thousands of lines a run, and textwrap's regular expressions
+    were most of their cost.
     """
     if not text:
         return []
+    if len(first) + len(text) <= width and not text[-1].isspace() and not _NOT_SPACE.search(text):
+        return [first + text]  # one line, with nothing at its end for textwrap to drop
     if _NOT_PLAIN.search(text):
         return textwrap.wrap(text, width, initial_indent=first, subsequent_indent=rest)
-    if len(first) + len(text) <= width and not text[-1].isspace():
-        return [first + text]  # one line, with nothing at its end for textwrap to drop
     chunks = _CHUNKS.findall(text)
     if max(map(len, chunks)) > width - max(len(first), len(rest)):
         return textwrap.wrap(text, width, initial_indent=first, subsequent_indent=rest)

@@ -92,6 +92,8 @@ def test_sanitised_text_survives_a_real_xml_round_trip(text: str) -> None:
     st.sampled_from(["", "   "]),
 )
 @example(["aa \xa0", "a"], " ", 10, "", "")
+@example(["2026-05-14", "a-", "-b\xa0"], " ", 40, "  ", "")
+@example(["-", "a-b"], "  ", 8, "  ", "   ")
 def test_wrap_is_textwrap(words: list[str], gap: str, width: int, first: str, hang: str) -> None:
     text = gap.join(words)
     expected = textwrap.wrap(text, width, initial_indent=first, subsequent_indent=first + hang)
