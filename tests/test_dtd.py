@@ -7,7 +7,7 @@ import io
 import pytest
 from lxml import etree
 
-from pipeline.readers.dtd import HEAD, declares_dtd, has_marker, prolog_verdict
+from pipeline.readers.dtd import GLANCE, HEAD, declares_dtd, has_marker, prolog_verdict
 
 XXE = '<!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
 DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -118,3 +118,27 @@ def test_the_quick_verdict_from_the_first_bytes_never_disagrees_with_the_scan(na
 def test_the_quick_verdict_settles_the_common_prologs(text: str, expected: bool | None) -> None:
     encoding = "utf-16-le" if text.startswith(DECL16) else "utf-8"
     assert prolog_verdict(text.encode(encoding)[:HEAD]) is expected
+
+
+def test_a_verdict_on_a_glance_is_the_verdict_on_the_whole_head() -> None:
+    # The pre-check judges a part's first GLANCE bytes and inflates HEAD only when they do not
+    # settle it: any prefix must give no verdict or the same one.
+    heads = [
+        text.encode(codec)[:HEAD]
+        for text, codec in (*WITH_DTD.values(), *WITHOUT_DTD.values())
+        if codec == "utf-8"
+    ]
+    heads += [
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n<w:document xmlns:w="x"/>',
+        b"<worksheet xmlns='x'><sheetData/></worksheet>",
+        b"<?xml version='1.0'?><!-- <!DOCTYPE --><!--x--><r/>",
+        b"<?xml version='1.0'?>  <?pi ?><!DOCTYPE r><r/>",
+    ]
+    settled = 0
+    for head in heads:
+        whole = prolog_verdict(head)
+        for end in range(len(head) + 1):
+            glance = prolog_verdict(head[:end])
+            assert glance is None or glance == whole, (head, end)
+        settled += prolog_verdict(head[:GLANCE]) is not None
+    assert settled >= len(heads) // 2

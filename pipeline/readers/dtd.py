@@ -17,6 +17,10 @@ from typing import IO
 
 # A prolog is a few hundred bytes: the first read is small, so a 400 kB part inflates 1 kB.
 HEAD = 1 << 10
+# Enough for the prolog Office writes (declaration, then the root element's name): inflating
+# this much first settles most parts at half the cost of inflating HEAD. A verdict on a prefix
+# is the verdict on the whole head (prolog_verdict only judges complete prolog items).
+GLANCE = 160
 CHUNK = 1 << 14
 UTF32 = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff", b"\x00\x00\x00<", b"<\x00\x00\x00")
 # Decoded with latin-1 (one character a byte), these keep every ASCII character as itself and

@@ -16,7 +16,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, BinaryIO, NamedTuple
 
 from pipeline.errors import ReturnRejected
 from pipeline.forms.identity import (
@@ -27,7 +27,7 @@ from pipeline.forms.identity import (
     parse_custom_properties,
 )
 from pipeline.model import FormIdentity
-from pipeline.readers.dtd import HEAD, declares_dtd, prolog_verdict
+from pipeline.readers.dtd import GLANCE, HEAD, declares_dtd, prolog_verdict
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,115 @@ CORRUPT = (zipfile.BadZipFile, zlib.error, EOFError)
 DAMAGE = (*CORRUPT, OSError, ValueError)
 RESAVE = "Ask the agency to open it, save it again as .docx or .xlsx and resend it."
 CRAFTED = "Do not open it; ask the agency to send the return again from Word or Excel."
+# The end of central directory record and a central directory entry, as zipfile reads them
+# (signature, extract version, flags, method, CRC, sizes, name/extra/comment lengths, offset).
+END_RECORD = struct.Struct("<4s4H2LH")
+ENTRY = struct.Struct("<4s2xB1xHH4xLLLHHH8xL")
+# A local header: signature, flags, name and extra lengths.
+LOCAL = struct.Struct("<4s2xH18xHH")
+MAX_EXTRACT_VERSION = 63
+WIDE = 0xFFFF_FFFF
+
+
+class Part(NamedTuple):
+    """A part's central-directory entry: the fields of zipfile's ZipInfo that qap uses."""
+
+    filename: str
+    orig_filename: str
+    flag_bits: int
+    compress_type: int
+    CRC: int
+    compress_size: int
+    file_size: int
+    header_offset: int
+
+    @classmethod
+    def of(cls, info: zipfile.ZipInfo) -> Part:
+        """The entry zipfile read."""
+        return cls(
+            info.filename,
+            info.orig_filename,
+            info.flag_bits,
+            info.compress_type,
+            info.CRC,
+            info.compress_size,
+            info.file_size,
+            info.header_offset,
+        )
+
+
+def read_directory(raw: bytes) -> list[Part] | None:
+    """The central directory of a zip in memory, read as zipfile reads it; None means ask zipfile.
+
+    Only the plain shape Word, Excel and LibreOffice write is read here: no archive comment, no
+    zip64, nothing before the first part, no extra fields but well-formed ones, a version zipfile
+    can extract. Anything else (and anything zipfile would refuse) is left to zipfile, whose
+    per-entry Python costs as much as the rest of the pre-check.
+    """
+    end = len(raw) - END_RECORD.size
+    if end < 0:
+        return None
+    signature, disk, disk_of_directory, here, count, size, offset, comment = END_RECORD.unpack_from(
+        raw, end
+    )
+    if (
+        signature != b"PK\x05\x06"
+        or comment
+        or disk
+        or disk_of_directory
+        or here != count
+        or offset + size != end
+        or raw[end - 20 : end - 16] == b"PK\x06\x07"  # a zip64 locator
+    ):
+        return None
+    parts = []
+    at = offset
+    unpack = ENTRY.unpack_from
+    while at < end:
+        if at + ENTRY.size > end:
+            return None
+        signature, version, flags, method, crc, packed, size, named, extra, noted, local = unpack(
+            raw, at
+        )
+        start = at + ENTRY.size
+        at = start + named + extra + noted
+        if (
+            signature != b"PK\x01\x02"
+            or version > MAX_EXTRACT_VERSION
+            or at > end
+            or WIDE in (packed, size, local)
+            or (extra and not _plain_extra(raw[start + named : start + named + extra]))
+        ):
+            return None
+        original = _name(raw[start : start + named], flags)
+        if original is None:
+            return None
+        # zipfile cuts a name at its first NUL and keeps the whole one as orig_filename.
+        name = original.split("\x00", 1)[0]
+        parts.append(Part(name, original, flags, method, crc, packed, size, local))
+    return parts
+
+
+def _name(raw: bytes, flags: int) -> str | None:
+    """A part name as zipfile decodes it (UTF-8 when flagged, else cp437); None if it cannot."""
+    if raw.isascii():
+        # The same text in both encodings, without cp437's codec written in Python.
+        return raw.decode("ascii")
+    try:
+        return raw.decode("utf-8" if flags & 0x800 else "cp437")
+    except UnicodeDecodeError:
+        return None
+
+
+def _plain_extra(extra: bytes) -> bool:
+    """Whether extra fields are well formed and none is zip64's (which zipfile decodes)."""
+    at = 0
+    while len(extra) - at >= 4:
+        kind, length = struct.unpack_from("<HH", extra, at)
+        if kind == 0x0001 or at + 4 + length > len(extra):
+            return False
+        at += 4 + length
+    return True
 
 
 def damaged() -> ReturnRejected:
@@ -63,13 +172,24 @@ def dtd_found() -> ReturnRejected:
 class Package:
     """One return's zip, its part names, and the parts read so far."""
 
-    def __init__(self, path: Path, archive: zipfile.ZipFile, raw: bytes | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        parts: list[Part],
+        *,
+        raw: bytes | None = None,
+        archive: zipfile.ZipFile | None = None,
+        source: BinaryIO | None = None,
+    ) -> None:
         self.path = path
-        self.archive = archive
-        # The whole file's bytes when it was read into memory: parts' prologs are inflated from it.
+        # The whole file's bytes when it was read into memory: parts are inflated from it.
         self.raw = raw
-        self.infos = archive.infolist()
-        self.names = {info.filename for info in self.infos}
+        self.infos = parts
+        # A later entry of the same name wins, as in zipfile's NameToInfo.
+        self.by_name = {part.filename: part for part in parts}
+        self.names = set(self.by_name)
+        self._archive = archive
+        self._source = source
         # Set by the pre-check: "docx"/"xlsx" and the main part it found from the relationships.
         self.format = ""
         self.main = ""
@@ -77,20 +197,35 @@ class Package:
         self._scanned: set[str] = set()
         self._custom: dict[str, str] | None = None
 
+    @property
+    def archive(self) -> zipfile.ZipFile:
+        """zipfile over the same bytes, opened on first use: it reads whatever is unusual."""
+        if self._archive is None:
+            self._archive = zipfile.ZipFile(self._source or self.path)
+        return self._archive
+
+    def close(self) -> None:
+        """Close zipfile's view of the package, if one was opened."""
+        if self._archive is not None:
+            self._archive.close()
+
     def namelist(self) -> list[str]:
         """Every part name, as zipfile.ZipFile.namelist gives them."""
         return [info.filename for info in self.infos]
 
-    def getinfo(self, name: str) -> zipfile.ZipInfo:
+    def getinfo(self, name: str) -> Part:
         """A part's central-directory entry; KeyError when there is none."""
-        return self.archive.getinfo(name)
+        return self.by_name[name]
 
     def scan(self, name: str) -> None:
         """Reject the file if this part declares a DTD; each part is scanned once."""
         if name in self._scanned:
             return
-        head = self.head(name)
-        found = None if head is None else prolog_verdict(head)
+        found = None
+        for head in self._heads(name):
+            found = prolog_verdict(head)
+            if found is not None:
+                break
         try:
             if found is None:
                 with self.archive.open(name) as member:
@@ -102,46 +237,55 @@ class Package:
             raise dtd_found()
         self._scanned.add(name)
 
-    def _stored_bytes(self, name: str) -> tuple[zipfile.ZipInfo, memoryview] | None:
+    def _stored_bytes(self, name: str) -> tuple[Part, memoryview] | None:
         """A part's compressed bytes, sliced from the file in memory; None means ask zipfile.
 
         Anything unusual (no local header where the directory says, a name that differs from
         the directory's) is left to zipfile, which reports it as it always has.
         """
-        info = self.archive.NameToInfo.get(name)
+        info = self.by_name.get(name)
         # Encrypted or "compressed patched" parts are zipfile's to refuse, as they always were.
         if self.raw is None or info is None or info.flag_bits & 0x21:
             return None
-        offset = info.header_offset
-        if self.raw[offset : offset + 4] != LOCAL_HEADER:
-            return None
         try:
-            (flags,) = struct.unpack_from("<H", self.raw, offset + 6)
-            name_length, extra_length = struct.unpack_from("<HH", self.raw, offset + 26)
+            signature, flags, name_length, extra_length = LOCAL.unpack_from(
+                self.raw, info.header_offset
+            )
         except struct.error:
             return None
-        start = offset + 30 + name_length
-        encoding = "utf-8" if flags & 0x800 else "cp437"
-        if self.raw[start - name_length : start].decode(encoding, "replace") != info.orig_filename:
+        start = info.header_offset + LOCAL.size + name_length
+        if signature != LOCAL_HEADER or (
+            _name(self.raw[start - name_length : start], flags) != info.orig_filename
+        ):
             return None
         start += extra_length
         return info, memoryview(self.raw)[start : start + info.compress_size]
 
     def head(self, name: str) -> bytes | None:
-        """A part's first bytes inflated straight from the file in memory; None means stream it.
+        """A part's first HEAD bytes inflated straight from the file in memory; None means stream it."""
+        heads = list(self._heads(name))
+        return heads[-1] if heads else None
 
+    def _heads(self, name: str) -> Iterator[bytes]:
+        """A part's first GLANCE bytes, then its first HEAD; nothing means stream it.
+
+        Most prologs are settled from the glance (dtd.GLANCE) at half the cost of inflating HEAD.
         Opening each of twenty parts through zipfile costs more than the prolog check itself.
         """
         found = self._stored_bytes(name)
         if found is None:
-            return None
+            return
         info, data = found
         if info.compress_type == zipfile.ZIP_STORED:
-            return bytes(data[:HEAD])
+            yield bytes(data[:HEAD])
+            return
+        inflater = zlib.decompressobj(-zlib.MAX_WBITS)
         try:
-            return zlib.decompressobj(-zlib.MAX_WBITS).decompress(data[:HEAD_INPUT], HEAD)
+            head = inflater.decompress(data[:HEAD_INPUT], GLANCE)
+            yield head
+            yield head + inflater.decompress(inflater.unconsumed_tail, HEAD - len(head))
         except zlib.error:
-            return None
+            return
 
     def read(self, name: str) -> bytes:
         """A part's bytes, checked against its CRC; KeyError when the part does not exist."""
@@ -189,7 +333,7 @@ class Package:
         """The custom document properties (qap's identity and field map live there), by name."""
         if self._custom is None:
             data = b""
-            info = self.archive.NameToInfo.get(CUSTOM_PART)
+            info = self.by_name.get(CUSTOM_PART)
             if info is not None and info.file_size <= MAX_PART_BYTES:
                 data = self.read(CUSTOM_PART)
             self._custom = parse_custom_properties(data)
@@ -208,4 +352,4 @@ def open_package(source: Path | Package) -> Iterator[Package]:
         yield source
         return
     with zipfile.ZipFile(source) as archive:
-        yield Package(source, archive)
+        yield Package(source, [Part.of(info) for info in archive.infolist()], archive=archive)

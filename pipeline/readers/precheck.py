@@ -29,7 +29,9 @@ from pipeline.readers.package import (
     KEEP_BYTES,
     RESAVE,
     Package,
+    Part,
     damaged,
+    read_directory,
 )
 
 log = logging.getLogger(__name__)
@@ -138,7 +140,7 @@ def checked_package(path: Path) -> Iterator[Package]:
             raw = handle.read()
             source = io.BytesIO(raw)
         package = _check_package(path, source, size, raw)
-        stack.enter_context(package.archive)
+        stack.callback(package.close)
         log.info("precheck %s: ok (%s)", path.name, package.format)
         yield package
 
@@ -189,23 +191,13 @@ def _ole_encrypted(path: Path) -> bool:
 
 
 def _check_package(path: Path, handle: BinaryIO, size: int, raw: bytes | None) -> Package:
-    handle.seek(0)
+    parts = None if raw is None else read_directory(raw)
+    archive = None
+    if parts is None:
+        archive = _open_zip(handle)
+        parts = [Part.of(info) for info in archive.infolist()]
+    package = Package(path, parts, raw=raw, archive=archive, source=handle)
     try:
-        archive = zipfile.ZipFile(handle)
-    except zipfile.BadZipFile:
-        raise _reject(
-            "The file is incomplete: its zip directory is missing (it may still be copying).",
-            STILL_COPYING,
-            retry=True,
-        ) from None
-    except (OSError, EOFError, ValueError):
-        raise _reject(
-            "The file is incomplete or truncated (it may still be copying).",
-            STILL_COPYING,
-            retry=True,
-        ) from None
-    try:
-        package = Package(path, archive, raw)
         _check_members(package.infos, size)
         if "mimetype" in package.names and "[Content_Types].xml" not in package.names:
             raise _reject(
@@ -221,9 +213,28 @@ def _check_package(path: Path, handle: BinaryIO, size: int, raw: bytes | None) -
                 package.scan(name)  # the main part may be named anything
                 _read_whole(package, name)
     except BaseException:
-        archive.close()
+        package.close()
         raise
     return package
+
+
+def _open_zip(handle: BinaryIO) -> zipfile.ZipFile:
+    """zipfile's reading of a directory read_directory left to it, or the reason it fails."""
+    handle.seek(0)
+    try:
+        return zipfile.ZipFile(handle)
+    except zipfile.BadZipFile:
+        raise _reject(
+            "The file is incomplete: its zip directory is missing (it may still be copying).",
+            STILL_COPYING,
+            retry=True,
+        ) from None
+    except (OSError, EOFError, ValueError):
+        raise _reject(
+            "The file is incomplete or truncated (it may still be copying).",
+            STILL_COPYING,
+            retry=True,
+        ) from None
 
 
 def _read_whole(package: Package, name: str) -> None:
@@ -240,7 +251,7 @@ def _read_whole(package: Package, name: str) -> None:
             raise damaged() from None
 
 
-def _check_members(infos: list[zipfile.ZipInfo], size: int) -> None:
+def _check_members(infos: list[Part], size: int) -> None:
     """Limits from the central directory alone: nothing is decompressed yet."""
     if len(infos) > MAX_MEMBERS:
         raise _reject(f"The file has {len(infos)} parts, more than any real return.", CRAFTED)
