@@ -14,6 +14,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from pipeline.tracker.sheet_memo import stored_digest
+
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -93,6 +95,10 @@ class Book:
     def read(self, part: str) -> bytes:
         """The bytes of one part (KeyError when the package has no such part)."""
         return self.zip.read(part)
+
+    def stored_digest(self, part: str) -> bytes | None:
+        """A digest of one part as stored in the zip (see sheet_memo.stored_digest)."""
+        return stored_digest(self.data, self.zip.getinfo(part))
 
     def has(self, part: str) -> bool:
         """Whether the package holds this part."""

@@ -76,7 +76,7 @@ def load_book(path: Path | None, registry: Registry) -> tuple[Book, TrackerSheet
         entry = book.sheet(TRACKER_SHEET)
         assert entry is not None
         known = registry.row_reads()
-        sheet = read_sheet(book, entry.part, known)
+        sheet = read_sheet(book, entry.part, known, registry.sheet_memo())
         registry.keep_row_reads(sheet.read_now, sheet.digests.values(), len(known))
         return book, sheet
     except (

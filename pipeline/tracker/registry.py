@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import NamedTuple
 
 from pipeline.tracker.records import LogEntry
+from pipeline.tracker.sheet_memo import SheetMemo
 from pipeline.tracker.state import RowState, Settled, States, StoredRows
 from pipeline.workspace import Workspace
 
@@ -53,6 +54,15 @@ CREATE TABLE IF NOT EXISTS row_settled (
 CREATE TABLE IF NOT EXISTS row_reads (
     digest BLOB PRIMARY KEY,
     vals TEXT
+);
+CREATE TABLE IF NOT EXISTS sheet_memo (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    part BLOB NOT NULL,
+    context BLOB NOT NULL,
+    numbers BLOB NOT NULL,
+    starts BLOB NOT NULL,
+    ends BLOB NOT NULL,
+    digests BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
@@ -237,14 +247,17 @@ class Registry:
         settled: Mapping[str, Settled | None] | None = None,
         row_reads: Mapping[bytes, str | None] | None = None,
         log_sheet: str | None = None,
+        sheet_memo: SheetMemo | None = None,
     ) -> None:
         """Record a write that reached the workbook, in one transaction: changed row states, log
         lines, deletions noted, rows merged this time as settled (None: not settled, forget the
-        last), rows qap wrote as they will read next time (see row_reads), and the Log sheet
-        saved, kept only when the log reads back in the order the sheet shows it."""
+        last), rows qap wrote as they will read next time (see row_reads), the Log sheet saved,
+        kept only when the log reads back in the order the sheet shows it, and the Tracker
+        sheet's memo (None: forget the last)."""
         settled = settled or {}
         entries = list(entries)
         with self.conn:
+            self._keep_memo(sheet_memo)
             (top,) = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM log").fetchone()
             self.conn.executemany(
                 "INSERT OR REPLACE INTO row_reads (digest, vals) VALUES (?, ?)",
@@ -290,6 +303,25 @@ class Registry:
         self._log.clear()
         if self._rows is not None:
             self._rows.update(rows)
+
+    def _keep_memo(self, memo: SheetMemo | None) -> None:
+        self.conn.execute("DELETE FROM sheet_memo")
+        if memo is not None:
+            self.conn.execute(
+                "INSERT INTO sheet_memo (id, part, context, numbers, starts, ends, digests) "
+                "VALUES (1, ?, ?, ?, ?, ?, ?)",
+                memo.to_blobs(),
+            )
+
+    def sheet_memo(self) -> SheetMemo | None:
+        """The Tracker sheet as qap last saved it (see sheet_memo), if remembered."""
+        row = self.conn.execute(
+            "SELECT part, context, numbers, starts, ends, digests FROM sheet_memo"
+        ).fetchone()
+        try:
+            return None if row is None else SheetMemo.from_blobs(*row)
+        except (ValueError, TypeError):
+            return None
 
     def row_reads(self) -> dict[bytes, str | None]:
         """Tracker rows as last read (their values as one text, see sheet_read), by the digest of
@@ -337,6 +369,7 @@ class Registry:
             self.conn.execute("DELETE FROM row_state")
             self.conn.execute("DELETE FROM row_reads")
             self.conn.execute("DELETE FROM row_settled")
+            self.conn.execute("DELETE FROM sheet_memo")
             self.conn.execute("UPDATE refs SET gone_noted = 0")
         self._rows = StoredRows({})
 

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from pipeline.tracker.book import Book
     from pipeline.tracker.grid_xml import Grid
     from pipeline.tracker.package_write import PackageWriter
+    from pipeline.tracker.sheet_memo import SheetMemo
     from pipeline.tracker.sheet_read import TrackerSheet
     from pipeline.tracker.sheet_write import SheetPatch
 
@@ -173,18 +174,19 @@ def _save(draft: _Draft, folder: Path, result: MergeResult) -> Path:
 
 
 def _remember_rows(
-    draft: _Draft, book: Book, sheet: TrackerSheet, result: MergeResult
-) -> tuple[dict[bytes, str | None], dict[str, Settled | None], str | None]:
+    draft: _Draft, book: Book, sheet: TrackerSheet, result: MergeResult, saved: bytes
+) -> tuple[dict[bytes, str | None], dict[str, Settled | None], str | None, SheetMemo | None]:
     """How the rows qap wrote will read, with the styles as saved, for the next run; which
-    rows merged this time are settled, by the digest they will read with; the Log as saved."""
+    rows merged this time are settled, by the digest they will read with; the Log as saved;
+    the Tracker sheet's memo (`saved`: the zip's bytes as saved)."""
     from pipeline.tracker.log_sheet import saved_log_sheet
-    from pipeline.tracker.sheet_read import reads_after_write
+    from pipeline.tracker.sheet_read import memo_after_write, reads_after_write
 
     part = book.part_of_type("styles")
     styles = draft.writer.parts.get(part) if part else None
     if styles is None:
         styles = book.read(part) if part and book.has(part) else b"-"
-    read_now, written = reads_after_write(sheet, book, styles)
+    read_now, written, context = reads_after_write(sheet, book, styles)
     settled: dict[str, Settled | None] = {}
     for ref, settle in result.settle.items():
         digest = None
@@ -192,7 +194,9 @@ def _remember_rows(
             row = settle[0]
             digest = written.get(row) if row in sheet.elements.emitted else sheet.digests.get(row)
         settled[ref] = None if settle is None or digest is None else Settled(digest, *settle[1:])
-    return read_now, settled, saved_log_sheet(draft.writer, draft.log, styles)
+    entry = book.sheet(TRACKER_SHEET)
+    memo = memo_after_write(sheet, entry.part, written, context, saved) if entry else None
+    return read_now, settled, saved_log_sheet(draft.writer, draft.log, styles), memo
 
 
 def _stamp(entries: Sequence[LogEntry], now: dt.datetime) -> list[LogEntry]:
@@ -314,6 +318,8 @@ def _apply(
                     "open" if owners else "would drop parts",
                 )
                 return _deferred(pending, result, message, entries)
+            # Read before the install: once installed, the file is the group's to change.
+            saved_bytes = temp.read_bytes()
             try:
                 saved = install(temp, path, before, ctx.now)
             except ChangedMeanwhile:
@@ -326,9 +332,18 @@ def _apply(
                 return _deferred(pending, result, message, entries)
             if fresh:
                 registry.forget_cells()
-            reads, settled, log_sheet = _remember_rows(draft, book, sheet, result)
+            reads, settled, log_sheet, memo = _remember_rows(
+                draft, book, sheet, result, saved_bytes
+            )
             registry.commit_write(
-                result.states, entries, result.gone, figures.digest(), settled, reads, log_sheet
+                result.states,
+                entries,
+                result.gone,
+                figures.digest(),
+                settled,
+                reads,
+                log_sheet,
+                memo,
             )
             retire_pending(path, ctx.now)
             return TrackerResult(

@@ -17,6 +17,7 @@ from pipeline.tracker.book import Book, M, parse_xml, strings_of, text_of
 from pipeline.tracker.cells import canonical
 from pipeline.tracker.columns import COLUMNS, header_key
 from pipeline.tracker.records import SheetRow
+from pipeline.tracker.sheet_memo import SheetMemo, stored_digest
 from pipeline.tracker.sheet_rows import RowStore
 from pipeline.tracker.styles_xml import date_styles
 
@@ -69,7 +70,10 @@ class TrackerSheet:
     # as their values joined by SEPARATOR in column order.
     read_now: dict[bytes, str | None] = field(default_factory=dict)
     # Every row's digest, by row number.
-    digests: dict[int, bytes] = field(default_factory=dict)
+    digests: Mapping[int, bytes] = field(default_factory=dict)
+    # What the digests are keyed with (see _context), and the digest of the part as stored.
+    context: bytes | None = None
+    stored: bytes | None = None
 
 
 class CellReader:
@@ -155,15 +159,22 @@ def _date_styles(book: Book) -> tuple[frozenset[int], frozenset[int]]:
 
 
 def read_sheet(
-    book: Book, part: str, known: Mapping[bytes, str | None] | None = None
+    book: Book,
+    part: str,
+    known: Mapping[bytes, str | None] | None = None,
+    memo: SheetMemo | None = None,
 ) -> TrackerSheet:
     """Parse the Tracker sheet: columns by header (missing ones placed after the last), then rows.
 
     `known` holds rows read before (as JSON), by digest: a row whose bytes, shared strings, styles and
-    columns are all unchanged is taken from it instead of being read cell by cell.
+    columns are all unchanged is taken from it instead of being read cell by cell. `memo` gives
+    the rows' spans and digests while the part is exactly as qap saved it.
     """
     raw = book.read(part)
-    store = RowStore(raw)
+    stored = book.stored_digest(part)
+    if memo is not None and not memo.holds(stored):
+        memo = None
+    store = RowStore(raw, None if memo is None else dict(memo.spans))
     values = CellReader(book)
     header = _cells(next((row for _, row in store.read((1,))), None), values)
     columns: dict[str, int] = {}
@@ -178,11 +189,28 @@ def read_sheet(
             last += 1
             columns[spec.key] = last
             missing.append(spec.key)
-    digests = _digests(book, raw, store, columns) if known is not None else {}
+    context: bytes | None = None
+    digests: Mapping[int, bytes] = {}
+    if known is not None:
+        context = _context(book, part_bytes(book, "styles"), columns)
+        if memo is not None and memo.holds(stored, context):
+            digests = memo.digests
+        else:
+            digests = _digests(raw, store, context)
     read_now: dict[bytes, str | None] = {}
     rows, next_row = _rows(store, columns, values, digests, known or {}, read_now)
     return TrackerSheet(
-        store.skeleton, columns, tuple(missing), rows, next_row, store, values, read_now, digests
+        store.skeleton,
+        columns,
+        tuple(missing),
+        rows,
+        next_row,
+        store,
+        values,
+        read_now,
+        digests,
+        context if digests else None,
+        stored,
     )
 
 
@@ -202,12 +230,11 @@ def _context(book: Book, styles: bytes, columns: dict[str, int]) -> bytes:
     return context.digest()
 
 
-def _digests(book: Book, raw: bytes, store: RowStore, columns: dict[str, int]) -> dict[int, bytes]:
-    """A digest per row of its bytes and of what its values are read with; none when a
+def _digests(raw: bytes, store: RowStore, key: bytes) -> dict[int, bytes]:
+    """A digest per row of its bytes and of what its values are read with (`key`); none when a
     formula is shared across rows (a row's value would then depend on another row)."""
     if b'"shared"' in raw:
         return {}
-    key = _context(book, part_bytes(book, "styles"), columns)
     blake2b = hashlib.blake2b
     # One keyed hash per row: a 5,000-row sheet is hashed in a few milliseconds.
     return {
@@ -218,13 +245,14 @@ def _digests(book: Book, raw: bytes, store: RowStore, columns: dict[str, int]) -
 
 def reads_after_write(
     sheet: TrackerSheet, book: Book, styles: bytes
-) -> tuple[dict[bytes, str | None], dict[int, bytes]]:
+) -> tuple[dict[bytes, str | None], dict[int, bytes], bytes | None]:
     """The rows qap serialised, read back as the next read will read them (same function, the
     styles as saved), by the digest of the bytes saved: the next run need not read them again;
-    and those digests by row number (both empty when rows are not digested)."""
+    those digests by row number (both empty when rows are not digested); and the context the
+    next read will key digests with (None when rows are not digested)."""
     emitted = sheet.elements.emitted
     if not sheet.digests or any(b'"shared"' in row for row in emitted.values()):
-        return {}, {}
+        return {}, {}, None
     key = _context(book, styles, sheet.columns)
     digests = {
         number: hashlib.blake2b(row, digest_size=16, key=key).digest()
@@ -239,7 +267,41 @@ def reads_after_write(
     elements = ((number, parsed[number]) for number in emitted)
     for _ in _read_cells(elements, sheet.columns, reader, digests, read_now):
         pass
-    return read_now, digests
+    return read_now, digests, key
+
+
+def memo_after_write(
+    sheet: TrackerSheet,
+    part: str,
+    written: Mapping[int, bytes],
+    context: bytes | None,
+    saved: bytes,
+) -> SheetMemo | None:
+    """The memo of the sheet `part` just saved (`saved`: the zip's bytes), given the digests of
+    the rows qap serialised and the context the next read keys digests with; None when rows are
+    not digested."""
+    import io
+    import zipfile
+
+    store = sheet.elements
+    if context is None or sheet.missing:
+        return None
+    emitted, raw, spans = store.emitted, store.raw, store.spans
+    # Rows qap left alone keep their digests unless the styles qap saved changed the context
+    # (a new tracker's first write does): then they are hashed again, once.
+    kept = sheet.digests if context == sheet.context else {}
+    digests: dict[int, bytes] = {}
+    for number in store.written:
+        digest = written.get(number) if number in emitted else kept.get(number)
+        if digest is None and number not in emitted and number in spans:
+            start, end = spans[number]
+            digest = hashlib.blake2b(raw[start:end], digest_size=16, key=context).digest()
+        if digest is None:
+            return None
+        digests[number] = digest
+    with zipfile.ZipFile(io.BytesIO(saved)) as package:
+        stored = stored_digest(saved, package.getinfo(part))
+    return None if stored is None else SheetMemo(stored, context, store.written, digests)
 
 
 def _cells(row: etree._Element | None, values: CellReader) -> dict[int, object]:

@@ -36,7 +36,8 @@ def _unreadable(why: str) -> TrackerError:
 class RowStore:
     """Rows by number: spans of the original bytes, parsed into elements on first use."""
 
-    def __init__(self, raw: bytes) -> None:
+    def __init__(self, raw: bytes, spans: dict[int, tuple[int, int]] | None = None) -> None:
+        """Rows of `raw` found by scanning, or given as `spans` (from a memo of these very bytes)."""
         self.raw = raw
         found = _SHEET_DATA.search(raw)
         if found is None:
@@ -59,10 +60,12 @@ class RowStore:
             raise _unreadable("no sheetData element")
         self.namespaces = {k: v for k, v in self.skeleton.nsmap.items()}
         self.wrapper = b"<w " + b" ".join(_declarations(self.namespaces)) + b">"
-        self.spans = _row_spans(raw, body_start, body_end, prefix)
+        self.spans = _row_spans(raw, body_start, body_end, prefix) if spans is None else spans
         self.parsed: dict[int, etree._Element] = {}
         # The bytes each parsed row was last serialised as.
         self.emitted: dict[int, bytes] = {}
+        # Each row's span in the bytes to_bytes() last made (as a scan of them would find).
+        self.written: dict[int, tuple[int, int]] = {}
 
     def read(self, numbers: Iterable[int]) -> Iterator[tuple[int, etree._Element]]:
         """Rows parsed for reading only (in one parse, not kept: a write re-emits them as they
@@ -109,12 +112,17 @@ class RowStore:
         head, tail = to_xml(self.skeleton).split(f"<!--{MARK}-->".encode())
         body = [head]
         raw = self.raw
+        written = self.written = {}
+        # Where the next row lands: a row spans to the next row's start, as the scan has it.
+        at = len(head)
         # Untouched rows that follow one another in the bytes are copied as one run.
         run_start = run_end = -1
         for number in self:
             row = self.parsed.get(number)
             if row is None:
                 start, end = self.spans[number]
+                written[number] = (at, at + end - start)
+                at += end - start
                 if start != run_end:
                     if run_end >= 0:
                         body.append(raw[run_start:run_end])
@@ -124,8 +132,10 @@ class RowStore:
             if run_end >= 0:
                 body.append(raw[run_start:run_end])
                 run_start = run_end = -1
-            self.emitted[number] = self._serialise(row)
-            body.append(self.emitted[number])
+            emitted = self.emitted[number] = self._serialise(row)
+            written[number] = (at, at + len(emitted))
+            at += len(emitted)
+            body.append(emitted)
         if run_end >= 0:
             body.append(raw[run_start:run_end])
         body.append(tail)
