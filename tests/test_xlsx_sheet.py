@@ -212,3 +212,21 @@ def test_a_streamed_sheet_over_the_cell_limit_is_refused_and_closed_at_once(
     # while the refusal (and the frames it holds) is still alive.
     assert handle is not None and handle.closed
     assert refused.value.args
+
+
+def test_each_workbook_keeps_its_own_date_system_when_read_again(tmp_path: Path) -> None:
+    # Workbook facts are kept by the part's bytes: a 1904 workbook and a 1900 one read in turn,
+    # twice, each show the date their own system gives the same serial number.
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    paths = []
+    for name, epoch in (("mac.xlsx", CALENDAR_MAC_1904), ("win.xlsx", None)):
+        wb, ws = _data_sheet()
+        if epoch is not None:
+            wb.epoch = epoch
+        ws["A1"] = 46000
+        ws["A1"].number_format = "yyyy-mm-dd"
+        paths.append(tmp_path / name)
+        wb.save(paths[-1])
+    for _ in range(2):
+        assert [_read(path)[1][0].text for path in paths] == ["2029-12-10", "2025-12-09"]

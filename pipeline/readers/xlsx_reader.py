@@ -101,7 +101,11 @@ def _repair_ids(grid: list[list[Cell]]) -> None:
     last: dict[int, tuple[str, int]] = {}
     for row in grid:
         for col, cell in enumerate(row):
-            qid = qid_of(cell.text) if cell.text[:1].isdigit() else None
+            text = cell[0]
+            # Most positions are empty or words: those stop here, before the memo's call.
+            if not text or not text[0].isdigit():
+                continue
+            qid = qid_of(text)
             if qid is None or qid.count(".") != 1:
                 continue
             major, minor = qid.split(".")

@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import posixpath
 import re
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from contextlib import closing
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from lxml import etree
 
@@ -37,11 +37,29 @@ MAX_CELLS = 200_000
 # never held. No sheet this small can hold MAX_CELLS filled cells (the least, <c t="b"/>,
 # takes 10 bytes), so that refusal is met only when streaming.
 WHOLE_PART_BYTES = 1_000_000
-# Date styles by the styles part's bytes: returns written by one form writer or saved by one
-# Excel share them, so a run or the watcher parses each styles part once.
+# What the workbook, its relationships and its styles say, by the parts' bytes: returns written
+# by one form writer or saved by one Excel share them byte for byte, so a run or the watcher
+# parses each once. A part's bytes decide all it says, so a kept answer is the parse's own.
 _DATE_STYLES: dict[bytes, frozenset[int]] = {}
+_WORKBOOKS: dict[bytes, tuple[dt.datetime, tuple[tuple[str, str, bool], ...]]] = {}
+_TARGETS: dict[tuple[str, bytes], dict[str, str]] = {}
 STYLES_CACHE_SIZE = 16
 STYLES_CACHE_BYTES = 256_000
+K = TypeVar("K")
+R = TypeVar("R")
+
+
+def _kept(cache: dict[K, R], key: K, size: int, make: Callable[[], R]) -> R:
+    """make(), kept under `key` in a small cache when the part it came from is `size` bytes or less."""
+    found = cache.get(key)
+    if found is None:
+        found = make()
+        if size <= STYLES_CACHE_BYTES:
+            if len(cache) >= STYLES_CACHE_SIZE:
+                cache.pop(next(iter(cache)))
+            cache[key] = found
+    return found
+
 
 # What a cell held besides its text, for the readers' notes.
 FORMULA = "formula"  # a formula whose text was kept
@@ -101,9 +119,11 @@ def _unescape(text: str) -> str:
 
 def _rich_text(element: etree._Element) -> str:
     """Text of a shared or inline string: plain <t> or runs, without phonetic guides."""
-    if len(element) == 1 and element[0].tag == TEXT:
-        # The plain <si><t>...</t></si> nearly every string is.
-        return _unescape(element[0].text or "")
+    if len(element) == 1:
+        first = element[0]
+        if first.tag == TEXT:
+            # The plain <si><t>...</t></si> nearly every string is: no run handling.
+            return _unescape(first.text or "")
     parts = [t.text or "" for t in element.iter(TEXT) if t.getparent().tag != PHONETIC]
     return _unescape("".join(parts))
 
@@ -126,6 +146,39 @@ def _styles_dates(data: bytes) -> frozenset[int]:
     return frozenset(dates)
 
 
+def _workbook(data: bytes) -> tuple[dt.datetime, tuple[tuple[str, str, bool], ...]]:
+    """A workbook part's date epoch and its sheets as (title, relationship id, hidden)."""
+    workbook = etree.fromstring(data, parser())
+    props = workbook.find(s("workbookPr"))
+    epoch = (
+        dt.datetime(1904, 1, 1)
+        if props is not None and props.get("date1904") in ("1", "true")
+        else dt.datetime(1899, 12, 30)
+    )
+    sheets = tuple(
+        (
+            sheet.get("name") or "",
+            sheet.get(f"{{{R_NS}}}id") or "",
+            sheet.get("state") in ("hidden", "veryHidden"),
+        )
+        for sheet in workbook.iter(s("sheet"))
+    )
+    return epoch, sheets
+
+
+def _relationships(main: str, data: bytes) -> dict[str, str]:
+    """The parts the main part's relationships point to, by id and by "type:<kind>" (the first)."""
+    base = posixpath.dirname(main)
+    out: dict[str, str] = {}
+    for rel in etree.fromstring(data, parser()).iter(f"{{{PKG_NS}}}Relationship"):
+        kind = (rel.get("Type") or "").rsplit("/", 1)[-1]
+        target = rel.get("Target") or ""
+        path = target.lstrip("/") if target.startswith("/") else posixpath.join(base, target)
+        out[rel.get("Id") or ""] = posixpath.normpath(path)
+        out.setdefault(f"type:{kind}", out[rel.get("Id") or ""])
+    return out
+
+
 class Book:
     """The workbook parts a sheet needs: shared strings, date styles, 1904 flag, sheet paths."""
 
@@ -133,41 +186,27 @@ class Book:
         self.package = package
         self.names = package.names
         self.main = main_part(package)
-        workbook = etree.fromstring(package.read(self.main), parser())
-        props = workbook.find(s("workbookPr"))
-        self.epoch = (
-            dt.datetime(1904, 1, 1)
-            if props is not None and props.get("date1904") in ("1", "true")
-            else dt.datetime(1899, 12, 30)
-        )
+        data = package.read(self.main)
+        self.epoch, sheets = _kept(_WORKBOOKS, data, len(data), lambda: _workbook(data))
         targets = self._targets()
         # (title, part name, hidden) in the workbook's order.
         self.sheets: list[tuple[str, str, bool]] = []
-        for sheet in workbook.iter(s("sheet")):
-            target = targets.get(sheet.get(f"{{{R_NS}}}id") or "")
-            hidden = sheet.get("state") in ("hidden", "veryHidden")
+        for title, rid, hidden in sheets:
+            target = targets.get(rid)
             if target and target in self.names:
-                self.sheets.append((sheet.get("name") or "", target, hidden))
+                self.sheets.append((title, target, hidden))
         self.strings = self._strings(targets)
         self.date_styles = self._date_styles(targets)
-
-    def _part(self, target: str) -> str:
-        base = posixpath.dirname(self.main)
-        path = target.lstrip("/") if target.startswith("/") else posixpath.join(base, target)
-        return posixpath.normpath(path)
 
     def _targets(self) -> dict[str, str]:
         rels = posixpath.join(
             posixpath.dirname(self.main), "_rels", posixpath.basename(self.main) + ".rels"
         )
-        out: dict[str, str] = {}
-        if rels in self.names:
-            root = etree.fromstring(self.package.read(rels), parser())
-            for rel in root.iter(f"{{{PKG_NS}}}Relationship"):
-                kind = (rel.get("Type") or "").rsplit("/", 1)[-1]
-                out[rel.get("Id") or ""] = self._part(rel.get("Target") or "")
-                out.setdefault(f"type:{kind}", out[rel.get("Id") or ""])
-        return out
+        if rels not in self.names:
+            return {}
+        data = self.package.read(rels)
+        main = self.main
+        return _kept(_TARGETS, (main, data), len(data), lambda: _relationships(main, data))
 
     def _strings(self, targets: dict[str, str]) -> list[str]:
         name = targets.get("type:sharedStrings")
@@ -182,14 +221,7 @@ class Book:
         if not name or name not in self.names:
             return frozenset()
         data = self.package.read(name)
-        dates = _DATE_STYLES.get(data)
-        if dates is None:
-            dates = _styles_dates(data)
-            if len(data) <= STYLES_CACHE_BYTES:
-                if len(_DATE_STYLES) >= STYLES_CACHE_SIZE:
-                    _DATE_STYLES.pop(next(iter(_DATE_STYLES)))
-                _DATE_STYLES[data] = dates
-        return dates
+        return _kept(_DATE_STYLES, data, len(data), lambda: _styles_dates(data))
 
     def sheet_part(self, title: str) -> str | None:
         """The part holding the sheet of this title, or None when the workbook has none."""
