@@ -112,6 +112,9 @@ def test_the_quick_verdict_from_the_first_bytes_never_disagrees_with_the_scan(na
         (DECL16 + "<r/>", None),
         (DECL + "<![CDATA[x]]><r/>", None),
         (DECL + "<r/>", False),  # the usual declaration, then a root element
+        ("<worksheet xmlns='x'><sheetData/></worksheet>", False),  # openpyxl: no declaration
+        ("\ufeff\r\n<Types xmlns='x'/>", False),
+        ("<r/>", None),  # too short to tell the root from a truncated marker, as below
         ("<?xml version='1.0'?><r/>", None),  # too short to tell the root from a truncated marker
     ],
 )

@@ -52,6 +52,9 @@ OFFICE_PROLOG = re.compile(
     rb"(?: standalone=([\"'])(?:yes|no)\3)? ?\?>[ \t\r\n]*<[A-Za-z_]",
     re.IGNORECASE,
 )
+# What openpyxl writes: no declaration, the root element first. The root and the seven
+# characters the general path below needs to see before it settles the part, on the bytes.
+BARE_ROOT = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\r\n]*<[A-Za-z_].{6}", re.DOTALL)
 
 
 def declares_dtd(stream: IO[bytes]) -> bool:
@@ -83,7 +86,7 @@ def prolog_verdict(head: bytes) -> bool | None:
     Only the common case is settled here: an ASCII-compatible encoding with the whole prolog in
     `head`. Anything else (UTF-16, an unfinished comment, a prolog longer than `head`) is None.
     """
-    if OFFICE_PROLOG.match(head):
+    if OFFICE_PROLOG.match(head) or BARE_ROOT.match(head):
         return False
     if _encoding(head) != "latin-1":
         return None
