@@ -20,15 +20,21 @@ from pipeline.model import (
     RETURN_FORM,
     UPDATE_FORM,
     Action,
-    Answer,
     AuditReturn,
     CaseReturn,
     Identification,
     RawReturn,
     ReturnIssue,
 )
-from pipeline.text import REPLACEMENT, xml_safe
-from pipeline.validate import LARGE_ANSWER, Judged, answer_judge, is_blank, parse_date
+from pipeline.text import xml_safe
+from pipeline.validate import (
+    Judged,
+    answer_judge,
+    checked_answers,
+    flag_text,
+    is_blank,
+    parse_date,
+)
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +131,8 @@ class QuestionMatcher:
     def __init__(self, audit: AuditDefinition) -> None:
         self.audit = audit
         self.keys = [(question, question_key(question.text)) for question in audit.questions]
-        self._key_of = {question.id: key for question, key in self.keys}
+        self.agency_questions = audit.agency_questions()
+        self.case_questions = audit.case_questions()
         # Retyped returns repeat their question texts from one return to the next, and every
         # return of an audit its question ids and many of its answers: each is judged once.
         self.by_text = short_text_cache(self._closest)
@@ -141,10 +148,6 @@ class QuestionMatcher:
     def of(cls, audit: AuditDefinition) -> QuestionMatcher:
         """The matcher of an audit definition, kept while the definition is in use."""
         return _MATCHERS.get(audit)
-
-    def key(self, question: Question) -> str:
-        """The question's text as compared (see question_key)."""
-        return self._key_of.get(question.id) or question_key(question.text)
 
     def _closest(self, text: str) -> Question | None:
         """The one question whose text is clearly the closest to `text`, or None (by_text)."""
@@ -176,6 +179,12 @@ class QuestionMatcher:
         return None
 
 
+@short_text_cache
+def _is_qid(key: str) -> bool:
+    """Whether a case's column names a question by its id ("2.1") rather than its text."""
+    return QID.match(key.strip()) is not None
+
+
 def _echoes(key: str, answer: str) -> bool:
     """Whether an answer is its question's text (key) again, as a reader may see it on a form."""
     return similar_above(question_key(answer), key, ECHO_SIMILARITY)
@@ -200,19 +209,20 @@ class _Collector:
 
     def put(self, question: Question, answer: str, case: int | None) -> None:
         """Record one answer where its question belongs (agency or case)."""
-        if question.per_case and case is None:
+        per_case, blank = question.per_case, is_blank(answer)
+        if per_case and case is None:
             case = 1
-            if not is_blank(answer):
+            if not blank:
                 self.issue(
                     "altered",
                     f"Question {question.id} is asked for each case but was answered once; "
                     "the answer was recorded for case 1.",
                     question.id,
                 )
-        if not question.per_case:
+        if not per_case:
             case = None
         target = self.agency if case is None else self.cases.setdefault(case, {})
-        if target.get(question.id) and not is_blank(answer):
+        if target.get(question.id) and not blank:
             if target[question.id].strip() != answer.strip():
                 self.issue(
                     "altered",
@@ -220,7 +230,7 @@ class _Collector:
                     question.id,
                 )
             return
-        if is_blank(answer) and question.id in target:
+        if blank and question.id in target:
             return
         target[question.id] = answer
 
@@ -258,11 +268,16 @@ def normalise_return(
     for case in raw.cases:
         refs[case.index] = case.ref
         collector.cases.setdefault(case.index, {})
+        where = f"case {case.index}"
         for key, answer in case.answers.items():
-            case_qid = key if QID.match(key.strip()) else None
-            text = None if case_qid else key
-            collector.row(case_qid, text, answer, f"case {case.index}", case.index)
-    answers = _answers(audit.agency_questions(), collector.agency, collector, None)
+            if _is_qid(key):
+                collector.row(key, None, answer, where, case.index)
+            else:
+                collector.row(None, key, answer, where, case.index)
+    matcher = collector.matcher
+    answers = checked_answers(
+        matcher.agency_questions, collector.agency, matcher.judges, collector.issue
+    )
     cases = _cases(audit, collector, refs)
     actions = _actions(raw, collector)
     completed_on = _completed_on(raw, collector)
@@ -300,63 +315,14 @@ def _clean(
 ) -> str:
     """Text with forbidden characters replaced (an issue says so); very long text flagged."""
     cleaned, replaced = xml_safe(text)
-    _flag(cleaned, replaced, collector, what, qid, case)
+    flag_text(cleaned, replaced, what, collector.issue, qid, case)
     return cleaned
-
-
-def _flag(
-    cleaned: str, replaced: int, collector: _Collector, what: str, qid: str | None, case: str | None
-) -> None:
-    """The issues of a cleaned text: characters replaced, and a very long text."""
-    if replaced:
-        collector.issue(
-            "altered",
-            f"The {what} contained characters documents cannot hold; they were replaced with {REPLACEMENT}.",
-            qid,
-            case,
-        )
-    if len(cleaned) > LARGE_ANSWER:
-        collector.issue(
-            "large",
-            f"The {what} is very long ({len(cleaned):,} characters); it was kept in full, "
-            "but check it is what the agency meant to send.",
-            qid,
-            case,
-        )
-
-
-def _answers(
-    questions: tuple[Question, ...],
-    given: dict[str, str],
-    collector: _Collector,
-    case: str | None,
-) -> tuple[Answer, ...]:
-    out: list[Answer] = []
-    prefix = f"Case {case}: q" if case else "Q"
-    judges = collector.matcher.judges
-    for question in questions:
-        judged = judges[question.id](given.get(question.id, ""))
-        if judged.replaced or len(judged.text) > LARGE_ANSWER:
-            what = f"answer to question {question.id}"
-            _flag(judged.text, judged.replaced, collector, what, question.id, case)
-        checked = judged.checked
-        if checked.problem:
-            collector.issue(
-                "invalid", f"{prefix}uestion {question.id}: {checked.problem}.", question.id, case
-            )
-        elif checked.value is None and question.required:
-            collector.issue(
-                "missing", f"{prefix}uestion {question.id} has no answer.", question.id, case
-            )
-        if judged.answer is not None:
-            out.append(judged.answer)
-    return tuple(out)
 
 
 def _cases(
     audit: AuditDefinition, collector: _Collector, refs: dict[int, str]
 ) -> tuple[CaseReturn, ...]:
-    questions = audit.case_questions()
+    questions = collector.matcher.case_questions
     if not questions:
         return ()
     out: list[CaseReturn] = []
@@ -368,7 +334,10 @@ def _cases(
         label = f"{index}" + (f" ({ref})" if ref else "")
         if not ref:
             collector.issue("missing", f"Case {index} has no case reference.", None, label)
-        out.append(CaseReturn(index, ref, _answers(questions, given, collector, label)))
+        checked = checked_answers(
+            questions, given, collector.matcher.judges, collector.issue, label
+        )
+        out.append(CaseReturn(index, ref, checked))
     if len(out) < audit.cases:
         collector.issue(
             "missing",

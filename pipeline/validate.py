@@ -12,7 +12,7 @@ from typing import NamedTuple
 from pipeline.definitions import Question
 from pipeline.memo import short_text_cache
 from pipeline.model import Answer
-from pipeline.text import xml_safe
+from pipeline.text import REPLACEMENT, xml_safe
 
 SPACES = re.compile(r"\s+")
 DASH = re.compile(r"\s*[-–—]\s*")
@@ -72,6 +72,8 @@ MONTHS = {
     for name in names
 }
 EXCEL_EPOCH = dt.date(1899, 12, 30)
+# Records an issue: kind, message, question id, case (ReturnIssue's fields).
+Issue = Callable[[str, str, str | None, str | None], None]
 # Short answers judged per question and remembered ("Yes", dates, counts repeat across returns).
 JUDGED_KEPT = 256
 NUMBER_WORDS = {"none": "0", "nil": "0", "zero": "0", "no staff": "0"}
@@ -122,6 +124,7 @@ def match_option(text: str, options: tuple[str, ...]) -> str | None:
     return None
 
 
+@short_text_cache
 def parse_date(text: str) -> str | None:
     """An ISO date from a UK date (14/02/2022, 14 Feb 2022, 2nd March 2022), ISO or Excel serial."""
     t = text.strip().casefold().replace(",", " ")
@@ -198,3 +201,51 @@ def judge(question: Question, raw: str) -> Judged:
 def answer_judge(question: Question) -> Callable[[str], Judged]:
     """judge() for one question, remembered for short answers (records are frozen, so shared)."""
     return short_text_cache(functools.partial(judge, question), JUDGED_KEPT)
+
+
+def flag_text(
+    text: str, replaced: int, what: str, issue: Issue, qid: str | None, case: str | None
+) -> None:
+    """The issues of a text made safe for documents: characters replaced, and very long text."""
+    if replaced:
+        issue(
+            "altered",
+            f"The {what} contained characters documents cannot hold; they were replaced with {REPLACEMENT}.",
+            qid,
+            case,
+        )
+    if len(text) > LARGE_ANSWER:
+        issue(
+            "large",
+            f"The {what} is very long ({len(text):,} characters); it was kept in full, "
+            "but check it is what the agency meant to send.",
+            qid,
+            case,
+        )
+
+
+def checked_answers(
+    questions: tuple[Question, ...],
+    given: dict[str, str],
+    judges: dict[str, Callable[[str], Judged]],
+    issue: Issue,
+    case: str | None = None,
+) -> tuple[Answer, ...]:
+    """The answers given to `questions` (judged by `judges`, by id), with an issue for each problem."""
+    out: list[Answer] = []
+    prefix = f"Case {case}: q" if case else "Q"
+    for question in questions:
+        judged = judges[question.id](given.get(question.id, ""))
+        if judged.replaced or len(judged.text) > LARGE_ANSWER:
+            what = f"answer to question {question.id}"
+            flag_text(judged.text, judged.replaced, what, issue, question.id, case)
+        checked = judged.checked
+        if checked.problem:
+            issue(
+                "invalid", f"{prefix}uestion {question.id}: {checked.problem}.", question.id, case
+            )
+        elif checked.value is None and question.required:
+            issue("missing", f"{prefix}uestion {question.id} has no answer.", question.id, case)
+        if judged.answer is not None:
+            out.append(judged.answer)
+    return tuple(out)

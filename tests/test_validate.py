@@ -5,7 +5,7 @@ from __future__ import annotations
 from pipeline.definitions import load_catalogue
 from pipeline.memo import CACHED_LENGTH
 from pipeline.model import Answer
-from pipeline.validate import Checked, answer_judge, judge
+from pipeline.validate import Checked, answer_judge, checked_answers, judge
 from pipeline.workspace import SAMPLE_ROOT, Workspace
 
 SAMPLE = Workspace(SAMPLE_ROOT)
@@ -36,3 +36,23 @@ def test_the_judge_of_a_question_remembers_short_answers_and_agrees_with_judge()
     long = "n" + " " * CACHED_LENGTH
     assert judged(long) is not judged(long)
     assert judged(long) == judge(YESNO, long)
+
+
+def test_checked_answers_record_answers_and_raise_an_issue_for_each_problem() -> None:
+    issues: list[tuple[str, str, str | None, str | None]] = []
+    judges = {q.id: answer_judge(q) for q in (YESNO, TEXT)}
+
+    def issue(kind: str, message: str, qid: str | None, case: str | None) -> None:
+        issues.append((kind, message, qid, case))
+
+    given = {"1.1": "Maybe", "5.2": "x\x00"}
+    answers = checked_answers((YESNO, TEXT), given, judges, issue, "2 (DA-2)")
+    assert [a.value for a in answers] == [None, "x\ufffd"]
+    assert [(kind, qid, case) for kind, _, qid, case in issues] == [
+        ("invalid", "1.1", "2 (DA-2)"),
+        ("altered", "5.2", "2 (DA-2)"),
+    ]
+    assert issues[0][1].startswith("Case 2 (DA-2): question 1.1: the answer is not one of")
+    issues.clear()
+    assert checked_answers((YESNO,), {}, judges, issue) == ()
+    assert issues == [("missing", "Question 1.1 has no answer.", "1.1", None)]
