@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 from pathlib import Path
 
 import pytest
 
 from pipeline.errors import ReturnRejected
-from pipeline.readers.precheck import ignored_name, precheck_file
+from pipeline.readers.precheck import _unsafe_member, ignored_name, precheck_file
 from tests.hostile import (
     ACCEPT,
     IGNORED,
@@ -119,3 +121,18 @@ def test_memory_stays_bounded_reading_every_hostile_file(hostile: dict[str, Host
         for name, case in hostile.items()
     }
     assert {name: outcome for name, (outcome, _) in results.items()} == expected
+
+
+def _unsafe_by_steps(name: str) -> bool:
+    """The path check spelled out step by step, as it was before it became one regex."""
+    if "\\" in name or name.startswith("/") or re.match(r"^[A-Za-z]:", name) or "\x00" in name:
+        return True
+    return ".." in name.split("/")
+
+
+def test_the_unsafe_path_regex_agrees_with_the_steps_on_every_short_name() -> None:
+    pieces = ["a", "/", "\\", ".", "..", ":", "C", "\x00", "\n", "x.xml", "é"]
+    names = ["".join(p) for k in range(1, 6) for p in itertools.product(pieces, repeat=k)]
+    unsafe = [name for name in names if _unsafe_by_steps(name)]
+    assert [name for name in names if _unsafe_member(name)] == unsafe
+    assert "../x.xml" in unsafe and "a/..\n" not in unsafe

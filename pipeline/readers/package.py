@@ -184,6 +184,7 @@ class Package:
         self.path = path
         # The whole file's bytes when it was read into memory: parts are inflated from it.
         self.raw = raw
+        self._view = memoryview(raw) if raw is not None else None
         self.infos = parts
         # A later entry of the same name wins, as in zipfile's NameToInfo.
         self.by_name = {part.filename: part for part in parts}
@@ -244,22 +245,21 @@ class Package:
         the directory's) is left to zipfile, which reports it as it always has.
         """
         info = self.by_name.get(name)
+        raw, view = self.raw, self._view
         # Encrypted or "compressed patched" parts are zipfile's to refuse, as they always were.
-        if self.raw is None or info is None or info.flag_bits & 0x21:
+        if raw is None or view is None or info is None or info.flag_bits & 0x21:
             return None
         try:
-            signature, flags, name_length, extra_length = LOCAL.unpack_from(
-                self.raw, info.header_offset
-            )
+            signature, flags, name_length, extra_length = LOCAL.unpack_from(raw, info.header_offset)
         except struct.error:
             return None
         start = info.header_offset + LOCAL.size + name_length
         if signature != LOCAL_HEADER or (
-            _name(self.raw[start - name_length : start], flags) != info.orig_filename
+            _name(raw[start - name_length : start], flags) != info.orig_filename
         ):
             return None
         start += extra_length
-        return info, memoryview(self.raw)[start : start + info.compress_size]
+        return info, view[start : start + info.compress_size]
 
     def head(self, name: str) -> bytes | None:
         """A part's first HEAD bytes inflated straight from the file in memory; None means stream it."""

@@ -291,10 +291,12 @@ def _check_members(infos: list[Part], size: int) -> None:
         raise _reject("The file is too large to read safely.", CRAFTED)
 
 
+# A backslash, a NUL, an absolute or drive path, or a ".." step: a path that points outside.
+UNSAFE_MEMBER = re.compile(r"[\\\x00]|^/|^[A-Za-z]:|(?:^|/)\.\.(?:/|\Z)")
+
+
 def _unsafe_member(name: str) -> bool:
-    if "\\" in name or name.startswith("/") or re.match(r"^[A-Za-z]:", name) or "\x00" in name:
-        return True
-    return ".." in name.split("/")
+    return UNSAFE_MEMBER.search(name) is not None
 
 
 def _is_xml(name: str) -> bool:
