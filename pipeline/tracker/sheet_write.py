@@ -191,6 +191,8 @@ class SheetPatch:
         """Rows whose text grew are made taller, never shorter than the group left them."""
         self._look_up_dates()
         assert self._read_dates is not None
+        # Lines per (text, width): agencies, owners and often actions repeat from row to row.
+        counted: dict[tuple[str, int], int] = {}
         for number in self.touched:
             row = self.sheet.elements[number]
             cells, values = self._values_of(number)
@@ -205,7 +207,11 @@ class SheetPatch:
                     continue
                 # A width unit holds about 1.1 characters of the body font; wrapping is by words.
                 per_line = max(1, int((widths.get(column, DEFAULT_WIDTH) or 10) * 1.1))
-                lines = max(lines, sum(_lines(part, per_line) for part in value.split("\n")))
+                key = (value, per_line)
+                count = counted.get(key)
+                if count is None:
+                    count = counted[key] = sum(_lines(part, per_line) for part in value.split("\n"))
+                lines = max(lines, count)
             height = min(409, 15 * lines + 2)
             current = row.get("ht")
             if current is None or float(current) < height:
