@@ -218,12 +218,19 @@ class Package:
         """A part's central-directory entry; KeyError when there is none."""
         return self.by_name[name]
 
-    def scan(self, name: str) -> None:
-        """Reject the file if this part declares a DTD; each part is scanned once."""
+    def scan(self, name: str, *, whole: bool = False) -> None:
+        """Reject the file if this part declares a DTD; each part is scanned once.
+
+        `whole` names a part that will be read whole anyway: it is inflated (and CRC-checked)
+        whole now when that succeeds, so its prolog costs no inflating of its own.
+        """
         if name in self._scanned:
             return
         found = None
-        for head in self._heads(name):
+        data = self._parts.get(name)
+        if data is None and whole:
+            data = self._keep_if_sound(name)
+        for head in self._heads(name) if data is None else (data[:HEAD],):
             found = prolog_verdict(head)
             if found is not None:
                 break
@@ -237,6 +244,23 @@ class Package:
         if found:
             raise dtd_found()
         self._scanned.add(name)
+
+    def _keep_if_sound(self, name: str) -> bytes | None:
+        """A small part inflated whole and kept if it passes its size and CRC checks, else None.
+
+        A part that fails is not reported here: its prolog is scanned from its head, and it is
+        reported as damaged where it is read, exactly as if it had never been tried.
+        """
+        info = self.by_name.get(name)
+        if info is None or info.file_size > KEEP_BYTES:
+            return None
+        try:
+            data = self._inflate(name)
+        except CORRUPT:
+            return None
+        if data is not None:
+            self._parts[name] = data
+        return data
 
     def _stored_bytes(self, name: str) -> tuple[Part, memoryview] | None:
         """A part's compressed bytes, sliced from the file in memory; None means ask zipfile.

@@ -79,6 +79,12 @@ STRICT_DOCUMENT = "http://purl.oclc.org/ooxml/officeDocument/relationships/offic
 CT_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 RELS_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
+# Parts read whole below (the main part by its usual names): their prologs are scanned from
+# the whole part, which saves inflating their heads as well.
+READ_WHOLE = frozenset(
+    ("_rels/.rels", "[Content_Types].xml", CUSTOM_PART, "word/document.xml", "xl/workbook.xml")
+)
+
 RESEND = "Ask the agency to save it as a Word (.docx) or Excel (.xlsx) return and send it again."
 STILL_COPYING = "qap will try again once the file has finished copying."
 
@@ -205,7 +211,7 @@ def _check_package(path: Path, handle: BinaryIO, size: int, raw: bytes | None) -
             )
         for info in package.infos:
             if _is_xml(info.filename):
-                package.scan(info.filename)
+                package.scan(info.filename, whole=info.filename in READ_WHOLE)
         package.format, package.main = _main_format(package)
         # Every reader needs these whole: read (and CRC-checked) once, kept for the reader.
         for name in (package.main, CUSTOM_PART):
