@@ -32,7 +32,7 @@ TITLE_SIMILARITY = 0.8
 QUESTION_MARGIN = 0.15
 QUESTION_FLOOR = 2
 WORD = re.compile(r"[a-z0-9]+")
-# Catalogues in use at once (see match_audit_title).
+# Catalogues and partnerships in use at once (see match_audit_title, match_agency).
 CATALOGUES_KEPT = 8
 
 
@@ -69,22 +69,41 @@ class _Search:
 
 def match_agency(text: str, partnership: Partnership) -> Agency | None:
     """The agency a name or phrase refers to: exact name/alias, else the longest whole-word alias."""
-    target = words(text)
-    if not target:
+    return _AGENCY_NAMES.get(partnership).match(text)
+
+
+class _AgencyNames:
+    """A partnership's agency names as words, made once; labels and title lines judged once."""
+
+    def __init__(self, partnership: Partnership) -> None:
+        self.exact: dict[str, Agency] = {}
+        self.names: list[tuple[Agency, tuple[str, ...]]] = []
+        for agency in partnership.agencies:
+            named = tuple(words(name) for name in agency.names())
+            for name in named:
+                self.exact.setdefault(name, agency)  # the first agency listed wins, as before
+            self.names.append((agency, tuple(name for name in named if name)))
+        self.match = short_text_cache(self._match)
+
+    def _match(self, text: str) -> Agency | None:
+        target = words(text)
+        if not target:
+            return None
+        if target in self.exact:
+            return self.exact[target]
+        best: list[tuple[int, Agency]] = []
+        padded = f" {target} "
+        for agency, names in self.names:
+            lengths = [len(name) for name in names if f" {name} " in padded]
+            if lengths:
+                best.append((max(lengths), agency))
+        best.sort(key=lambda pair: -pair[0])
+        if best and (len(best) == 1 or best[0][0] > best[1][0]):
+            return best[0][1]
         return None
-    for agency in partnership.agencies:
-        if target in {words(name) for name in agency.names()}:
-            return agency
-    best: list[tuple[int, Agency]] = []
-    padded = f" {target} "
-    for agency in partnership.agencies:
-        lengths = [len(words(n)) for n in agency.names() if words(n) and f" {words(n)} " in padded]
-        if lengths:
-            best.append((max(lengths), agency))
-    best.sort(key=lambda pair: -pair[0])
-    if best and (len(best) == 1 or best[0][0] > best[1][0]):
-        return best[0][1]
-    return None
+
+
+_AGENCY_NAMES: PerObject[Partnership, _AgencyNames] = PerObject(_AgencyNames, CATALOGUES_KEPT)
 
 
 def match_audit_title(text: str, catalogue: Catalogue) -> AuditDefinition | None:

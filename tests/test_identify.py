@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.config import Partnership
+from pipeline.config import Agency, Partnership
 from pipeline.definitions import Catalogue, load_catalogue
 from pipeline.errors import UnidentifiedReturn, UnknownAuditError
 from pipeline.forms.identity import sign_identity
@@ -146,6 +146,19 @@ def test_coordinator_naming_an_unknown_agency_is_told_the_known_ones() -> None:
 def test_agency_names_and_aliases(text: str, key: str | None) -> None:
     agency = match_agency(text, PARTNERSHIP)
     assert (agency.key if agency else None) == key
+
+
+def test_agency_names_are_kept_per_partnership_and_the_first_listed_name_wins() -> None:
+    police = Agency("police", "Northshire Police", aliases=("Shared Desk",))
+    health = Agency("health", "Northshire Health", aliases=("shared desk", "Northshire"))
+    first = Partnership("P", agencies=(police, health))
+    assert match_agency("SHARED DESK", first) is police
+    assert match_agency("Shared desk team, Northshire Health", first) is health
+    assert match_agency("Northshire", first) is health
+    # Another partnership (qap.toml changed) is matched against its own names.
+    second = Partnership("P", agencies=(health, police))
+    assert match_agency("shared desk", second) is health
+    assert match_agency("SHARED DESK", first) is police
 
 
 def test_titles_tell_the_2025_and_2026_audits_apart() -> None:
