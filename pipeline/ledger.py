@@ -18,6 +18,7 @@ from pipeline.ledger_db import DURABLE, ledger_connection
 from pipeline.ledger_rows import (
     FileRecord,
     NewFile,
+    field_names,
     file_record,
     parse_time,
     stored_return,
@@ -85,9 +86,10 @@ class Ledger:
             assert file_id is not None
             if audit_return is not None:
                 stored = self._insert_return(file_id, new, audit_return)
-        record = self.file_by_token(new.token)
-        assert record is not None
-        return record, stored
+        # What reading the row back would give (times in UTC), without the query and parsing.
+        fields = {name: getattr(new, name) for name in field_names(NewFile)}
+        fields.update(received_at=new.received_at.astimezone(dt.UTC), messages=tuple(new.messages))
+        return FileRecord(**fields, file_id=file_id), stored
 
     def _insert_return(self, file_id: int, new: NewFile, ret: AuditReturn) -> StoredReturn:
         received = time_text(new.received_at)
@@ -218,12 +220,25 @@ class Ledger:
         self, audit_id: str, agency_key: str, before: dt.datetime
     ) -> StoredReturn | None:
         """The latest return (not progress update) an agency sent for an audit before a time."""
-        row = self._conn.execute(
-            "SELECT * FROM returns WHERE audit_id=? AND agency_key=? AND kind=? AND received_at<?"
-            " ORDER BY received_at DESC, id DESC LIMIT 1",
+        row = self._previous(audit_id, agency_key, before, "*")
+        return stored_return(row) if row else None
+
+    def previous_received_at(
+        self, audit_id: str, agency_key: str, before: dt.datetime
+    ) -> dt.datetime | None:
+        """When `previous_return` arrived, without reading and decoding the whole return."""
+        row = self._previous(audit_id, agency_key, before, "received_at")
+        return parse_time(row["received_at"]) if row else None
+
+    def _previous(
+        self, audit_id: str, agency_key: str, before: dt.datetime, columns: str
+    ) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = self._conn.execute(
+            f"SELECT {columns} FROM returns WHERE audit_id=? AND agency_key=? AND kind=?"
+            " AND received_at<? ORDER BY received_at DESC, id DESC LIMIT 1",
             (audit_id, agency_key, RETURN_FORM, time_text(before)),
         ).fetchone()
-        return stored_return(row) if row else None
+        return row
 
     def update_returns(self) -> list[StoredReturn]:
         """Every progress-update return for the tracker, oldest first."""

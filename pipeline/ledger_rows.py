@@ -72,7 +72,8 @@ def to_json(value: Any) -> str:
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
-def _field_names(cls: type) -> tuple[str, ...]:
+def field_names(cls: type) -> tuple[str, ...]:
+    """The names of a dataclass's fields, looked up once per class."""
     names = _FIELD_NAMES.get(cls)
     if names is None:
         names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
@@ -82,7 +83,7 @@ def _field_names(cls: type) -> tuple[str, ...]:
 def _fields_of(value: Any) -> dict[str, Any]:
     # What dataclasses.asdict gives, one level at a time: json.dumps walks the nesting itself.
     if is_dataclass(value) and not isinstance(value, type):
-        return {name: getattr(value, name) for name in _field_names(type(value))}
+        return {name: getattr(value, name) for name in field_names(type(value))}
     raise TypeError(f"{type(value).__name__} is not stored in the ledger")
 
 
@@ -91,7 +92,7 @@ T = TypeVar("T")
 
 def build_record(cls: type[T], data: dict[str, Any]) -> T:
     """A model record from its JSON: lists back to tuples; fields added since get their defaults."""
-    names = _field_names(cls)
+    names = field_names(cls)
     return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in names})
 
 

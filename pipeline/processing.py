@@ -201,7 +201,7 @@ def _finish(
 
         stored = stored or ledger.return_for_file(record.file_id)
         assert stored is not None
-        previous = ledger.previous_return(
+        previous = ledger.previous_received_at(
             stored.data.audit_id, stored.data.agency_key, stored.received_at
         )
         try:

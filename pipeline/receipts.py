@@ -178,7 +178,7 @@ def render_receipt(
     stored: StoredReturn,
     partnership: Partnership,
     audit: AuditDefinition | None,
-    replaces: StoredReturn | None = None,
+    replaced_at: dt.datetime | None = None,
 ) -> str:
     """The text of one receipt."""
     ret = stored.data
@@ -206,8 +206,8 @@ def render_receipt(
         on = f", on {_date(ret.completed_on)}" if ret.completed_on else ""
         lines.append(f"Completed by:  {who}{on}")
     lines += [f"Identified:    {how}", f"Status:        {status}"]
-    if replaces is not None:
-        earlier = replaces.received_at.astimezone()
+    if replaced_at is not None:
+        earlier = replaced_at.astimezone()
         lines.append(f"               (replaces the return received {earlier:%d %B %Y, %H:%M})")
     lines += ["", "WHAT WAS MISSING OR WRONG", *_issues(ret), *_body(ret, audit), ""]
     lines += _closing(partnership.return_email)
@@ -221,7 +221,7 @@ def write_receipt(
     stored: StoredReturn,
     partnership: Partnership,
     catalogue: Catalogue,
-    replaces: StoredReturn | None = None,
+    replaced_at: dt.datetime | None = None,
 ) -> Path:
     """Write (or rewrite, after a crash) the receipt of one return and return its path."""
     try:
@@ -229,6 +229,6 @@ def write_receipt(
     except UnknownAuditError:
         audit = None
     path = receipt_path(workspace, stored)
-    write_note(path, render_receipt(stored, partnership, audit, replaces))
+    write_note(path, render_receipt(stored, partnership, audit, replaced_at))
     log.info("receipt written for %s", stored.sha256[:12])
     return path

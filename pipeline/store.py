@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.temps import fsync_dir, new_temp
-from pipeline.workspace import Workspace
+from pipeline.workspace import Workspace, is_dir
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,8 @@ def printable(name: str) -> str:
 
 
 def _private_dir(path: Path) -> None:
+    if is_dir(path, 0o700):
+        return
     path.mkdir(parents=True, exist_ok=True)
     try:
         os.chmod(path, 0o700)

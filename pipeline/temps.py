@@ -28,12 +28,15 @@ FOREIGN_AGE_SECONDS = 24 * 3600.0
 
 def new_temp(folder: Path, suffix: str = ".tmp") -> Path:
     """Create an empty temp file (owner-only) in `folder`, named after this host and process."""
-    folder.mkdir(parents=True, exist_ok=True)
     while True:
         path = folder / f"{PREFIX}{_HOST}-{os.getpid()}-{secrets.token_hex(4)}{suffix}"
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
+            continue
+        except FileNotFoundError:
+            # Made only when missing: writers usually have the folder already.
+            folder.mkdir(parents=True, exist_ok=True)
             continue
         os.close(fd)
         return path

@@ -7,6 +7,7 @@ import logging
 import os
 import secrets
 import shutil
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,10 +85,12 @@ class Workspace:
     def ensure_private_dirs(self) -> None:
         """Create the folders qap owns, readable by their owner only."""
         for folder in (self.private, self.processing, self.archive, self.quarantine):
-            folder.mkdir(parents=True, exist_ok=True)
-            os.chmod(folder, 0o700)
+            if not is_dir(folder, 0o700):
+                folder.mkdir(parents=True, exist_ok=True)
+                os.chmod(folder, 0o700)
         for folder in (self.inbox, self.outbox):
-            folder.mkdir(parents=True, exist_ok=True)
+            if not is_dir(folder):
+                folder.mkdir(parents=True, exist_ok=True)
 
     def secret_key(self) -> bytes:
         """The workspace's signing key for forms, created on first use; it never leaves .qap/."""
@@ -115,6 +118,16 @@ class Workspace:
             finally:
                 os.unlink(temp)
         return path.read_text().strip()
+
+
+def is_dir(folder: Path, mode: int | None = None) -> bool:
+    """Whether `folder` is a folder already, with exactly `mode` when one is given."""
+    # One stat: making and restricting a folder that is there cost three calls and an exception.
+    try:
+        st = os.stat(folder)
+    except OSError:
+        return False
+    return stat.S_ISDIR(st.st_mode) and (mode is None or stat.S_IMODE(st.st_mode) == mode)
 
 
 def find_workspace(option: str | None) -> Workspace:

@@ -234,6 +234,8 @@ def test_previous_return_is_the_last_earlier_one_in_history(workspace: Workspace
             ]
             found = ledger.previous_return("domestic-abuse-2026", "police", stored.received_at)
             assert (found.data if found else None) == (earlier[-1] if earlier else None)
+            when = ledger.previous_received_at("domestic-abuse-2026", "police", stored.received_at)
+            assert when == (found.received_at if found else None)
         last = ledger.previous_return("domestic-abuse-2026", "police", T0 + dt.timedelta(days=1))
     assert last is not None and last.data.completed_by == "C"
 
@@ -244,3 +246,21 @@ def test_the_return_handed_back_on_recording_is_the_one_read_back(workspace: Wor
         record, stored = ledger.record_accepted(new_file("t1", "a" * 64), sample_return())
         assert stored == ledger.return_for_file(record.file_id)
         assert stored.current and stored.return_id == 2
+
+
+def test_the_file_record_handed_back_on_recording_is_the_one_read_back(
+    workspace: Workspace,
+) -> None:
+    local = dt.timezone(dt.timedelta(hours=1))
+    new = dataclasses.replace(
+        new_file("t1", "a" * 64, T0.astimezone(local), outcome=QUARANTINED),
+        reason="why",
+        advice="what",
+        messages=("tried \ud800 this", "and that"),
+    )
+    with open_ledger(workspace) as ledger:
+        first = ledger.record(new_file("t0", "b" * 64), sample_return())
+        record = ledger.record(new)
+        assert first == ledger.file_by_token("t0")
+        assert record == ledger.file_by_token("t1")
+    assert record.received_at.tzinfo is dt.UTC and record.file_id == 2 and not record.placed

@@ -56,7 +56,7 @@ def test_receipt_without_issues_and_replacing_an_earlier_one(workspace: Workspac
     second = record_return(workspace, "csc", T0 + dt.timedelta(days=1))
     partnership = workspace.partnership()
     catalogue = load_catalogue(workspace.audits_dir, partnership)
-    text = render_receipt(second, partnership, catalogue.get("fathers-2026"), first)
+    text = render_receipt(second, partnership, catalogue.get("fathers-2026"), first.received_at)
     assert "Status:        Accepted\n" in text
     assert "(replaces the return received 01 December 2026" in text
     assert "Nothing: every required answer was there and could be read. Thank you." in text

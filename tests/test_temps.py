@@ -72,3 +72,9 @@ def test_fsync_dir_syncs_a_folder_and_reports_a_missing_one(tmp_path: Path) -> N
     # store relies on the error: a claim whose folder cannot be synced must not look durable.
     with pytest.raises(FileNotFoundError):
         fsync_dir(tmp_path / "gone")
+
+
+def test_a_temp_in_a_missing_folder_makes_the_folder(tmp_path: Path) -> None:
+    temp = new_temp(tmp_path / "not" / "there")
+    assert temp.parent == tmp_path / "not" / "there"
+    assert temp.is_file() and temp.stat().st_size == 0
