@@ -7,14 +7,16 @@ from pathlib import Path
 
 import docx
 import pytest
+from lxml import etree
 
 from pipeline.readers import docx_tables
 from pipeline.readers.docx_reader import read_docx_return
-from pipeline.readers.docx_tables import TableData, body_blocks
-from pipeline.readers.docx_xml import TextReader
+from pipeline.readers.docx_tables import TC_PR, TableData, body_blocks
+from pipeline.readers.docx_xml import TC, TextReader, child, w
 from pipeline.readers.package import open_package
 from tests.corpus import DOCX_BUILDERS, built_corpus
 from tests.hostile import base_docx, rewrite_zip
+from tests.test_docx_xml import corpus_roots
 
 SDT = "<w:sdt><w:sdtPr/><w:sdtContent>{}</w:sdtContent></w:sdt>"
 CUSTOM = '<w:customXml w:element="row">{}</w:customXml>'
@@ -98,3 +100,43 @@ def test_a_long_table_streams_every_row(tmp_path: Path, monkeypatch: pytest.Monk
     whole = read_docx_return(tmp_path / "long.docx")
     assert len(whole.rows) == 399
     assert _streamed(tmp_path / "long.docx", monkeypatch) == whole
+
+
+# Cells only the careful walk reads: a paragraph in a content control, a deleted paragraph
+# mark joining two paragraphs, custom XML, a nested table; and a bookmark that both pass over.
+CELLS = (
+    "<w:sdt><w:sdtPr/><w:sdtContent><w:p><w:r><w:t>Yes</w:t></w:r></w:p></w:sdtContent></w:sdt>",
+    '<w:p><w:pPr><w:rPr><w:del w:id="1" w:author="A"/></w:rPr></w:pPr><w:r><w:t>Par</w:t></w:r>'
+    "</w:p><w:p><w:r><w:t>tly</w:t></w:r></w:p>",
+    '<w:customXml w:element="a"><w:p><w:r><w:t>No</w:t></w:r></w:p></w:customXml>',
+    '<w:tbl><w:tr><w:tc><w:tcPr><w:gridSpan w:val="2"/></w:tcPr><w:p><w:r><w:t>In</w:t></w:r>'
+    "</w:p></w:tc></w:tr></w:tbl><w:p/>",
+    '<w:bookmarkStart w:id="0" w:name="a"/><w:p><w:r><w:t>Kept</w:t></w:r></w:p>',
+)
+
+
+def _crafted_cells() -> etree._Element:
+    cells = "".join(
+        f'<w:tc><w:tcPr><w:vMerge/><w:gridSpan w:val="{i}"/></w:tcPr>{cell}</w:tc>'
+        for i, cell in enumerate(CELLS, 1)
+    )
+    return etree.fromstring(f'<w:tr xmlns:w="{w("")[1:-1]}">{cells}</w:tr>')
+
+
+def test_every_cell_reads_as_the_careful_walk_reads_it() -> None:
+    # read_cell reads cells of plain paragraphs in one loop: text, spans and nested tables must
+    # be what joined_paragraphs and the cell's properties give.
+    reader, walker = TextReader(), TextReader()
+    cells = spanned = 0
+    for root in [*corpus_roots(), _crafted_cells()]:
+        for tc in root.iter(TC):
+            quick: list[docx_tables.TableData] = []
+            careful: list[docx_tables.TableData] = []
+            lines = docx_tables.careful_lines(walker, tc, careful)
+            expected = ("\n".join(lines).strip(), *docx_tables._merging(child(tc, TC_PR)))
+            assert docx_tables.read_cell(reader, tc, quick) == expected
+            assert quick == careful
+            cells += 1
+            spanned += expected[1] > 1
+    assert reader.features["legacy-fields"] == walker.features["legacy-fields"] > 5
+    assert cells > 150 and spanned >= len(CELLS)

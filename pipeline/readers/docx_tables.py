@@ -17,7 +17,10 @@ from lxml import etree
 from pipeline.errors import ReturnRejected
 from pipeline.readers.docx_xml import (
     BODY,
+    CONTAINERS,
     DEL,
+    INS,
+    SDT,
     TBL,
     TC,
     TR,
@@ -43,6 +46,8 @@ TOO_BIG = f"The file holds more than {MAX_CELLS:,} table cells, far more than an
 TR_PR, TC_PR, GRID_SPAN, V_MERGE = w("trPr"), w("tcPr"), w("gridSpan"), w("vMerge")
 GRID_BEFORE = w("gridBefore")
 ROW, CELL = {TR}, {TC}
+# What unwrap looks through for a row's cells.
+CELL_WRAPPERS = CONTAINERS | {SDT, INS}
 # Builds a Cell from a (text, origin, where) tuple without NamedTuple's Python-level __new__.
 _cell = tuple.__new__
 
@@ -69,10 +74,9 @@ def _int_attr(element: etree._Element | None, default: int) -> int:
     return int(raw) if raw and raw.isdigit() else default
 
 
-def _merging(tc: etree._Element) -> tuple[int, bool]:
+def _merging(props: etree._Element | None) -> tuple[int, bool]:
     """(columns spanned, continues the cell above) from a cell's properties, read in one pass."""
     span = merge = None
-    props = child(tc, TC_PR)
     for item in () if props is None else props:
         if item.tag == GRID_SPAN and span is None:
             span = item
@@ -82,19 +86,46 @@ def _merging(tc: etree._Element) -> tuple[int, bool]:
     return _int_attr(span, 1), continues
 
 
-def cell_lines(reader: TextReader, tc: etree._Element) -> list[str] | None:
-    """A cell's paragraphs' text if it holds only paragraphs; None sends it to `joined_paragraphs`."""
-    # Most cells are one or two plain paragraphs: the generators that look through content
-    # controls, wrappers and deleted paragraph marks cost more than reading them.
+def careful_lines(reader: TextReader, tc: etree._Element, nested: list[TableData]) -> list[str]:
+    """A cell's lines through content controls, wrappers and deleted marks; tables to `nested`."""
     lines: list[str] = []
+    for item in joined_paragraphs(reader, tc):
+        if isinstance(item, tuple):
+            lines.append(item[0])
+        else:
+            nested.append(as_table(reader, item))
+    return lines
+
+
+def read_cell(
+    reader: TextReader, tc: etree._Element, nested: list[TableData]
+) -> tuple[str, int, bool]:
+    """One cell as (text, columns spanned, continues the cell above); its tables go to `nested`."""
+    # Most cells are properties and a plain paragraph or two: found in one loop, without the
+    # generators that look through content controls, wrappers and deleted paragraph marks.
+    props = None
+    paragraphs: list[etree._Element] = []
+    plain = True
     for item in tc:
         tag = item.tag
         if tag == P and not mark_deleted(item):
-            lines.append(reader.paragraph(item))
-        # An empty element (a bookmark) holds no blocks; unwrap passes over cell properties.
-        elif tag != TC_PR and (tag == P or len(item)):
-            return None
-    return lines
+            paragraphs.append(item)
+        elif tag == TC_PR:
+            props = item if props is None else props
+        # An empty element (a bookmark) holds no blocks, as unwrap would find.
+        elif tag == P or len(item):
+            plain = False
+            break
+    if not plain:
+        text = "\n".join(careful_lines(reader, tc, nested))
+        props = child(tc, TC_PR)
+    else:
+        text = "\n".join(map(reader.paragraph, paragraphs))
+    span, continues = _merging(props)
+    reader.features["cells"] += 1
+    if reader.features["cells"] > MAX_CELLS:
+        raise ReturnRejected(TOO_BIG, "Ask the agency to send the audit return on its own.")
+    return text.strip(), max(span, 1), continues
 
 
 def read_row(reader: TextReader, tr: etree._Element) -> RowData | None:
@@ -104,20 +135,13 @@ def read_row(reader: TextReader, tr: etree._Element) -> RowData | None:
         return None
     cells: list[tuple[str, int, bool]] = []
     nested: list[TableData] = []
-    for tc in unwrap(tr, CELL):
-        span, continues = _merging(tc)
-        lines = cell_lines(reader, tc)
-        if lines is None:
-            lines = []
-            for item in joined_paragraphs(reader, tc):
-                if isinstance(item, tuple):
-                    lines.append(item[0])
-                else:
-                    nested.append(as_table(reader, item))
-        cells.append(("\n".join(lines).strip(), max(span, 1), continues))
-        reader.features["cells"] += 1
-        if reader.features["cells"] > MAX_CELLS:
-            raise ReturnRejected(TOO_BIG, "Ask the agency to send the audit return on its own.")
+    for item in tr:
+        tag = item.tag
+        if tag == TC:
+            cells.append(read_cell(reader, item, nested))
+        elif tag in CELL_WRAPPERS:
+            # Cells in content controls or custom XML, found as unwrap finds them.
+            cells.extend(read_cell(reader, tc, nested) for tc in unwrap((item,), CELL))
     before = _int_attr(child(props, GRID_BEFORE) if props is not None else None, 0)
     return RowData(before, tuple(cells), tuple(nested))
 
