@@ -12,7 +12,7 @@ import re
 import shutil
 import zipfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.definitions import AuditDefinition, load_catalogue
@@ -260,13 +260,20 @@ def tracker_returns(
         if changed >= sizes.tracker_changed:
             break
         take = min(per_return, sizes.tracker_changed - changed)
-        actions = tuple(
-            replace(a, owner="Head of Service", target_date="2027-09-30", target_raw="2027-09-30")
+        # As in use: the agency's corrected return is a new file, so a new return in the ledger
+        # (its own id and hash) superseding the old one, received later.
+        actions = [
+            (a.action, "Head of Service", "2027-09-30")
             if n < take
-            else a
+            else (a.action, a.owner, a.target_date)
             for n, a in enumerate(stored.data.actions)
+        ]
+        after[index] = stored_return(
+            stored.data.agency_key,
+            actions,
+            audit=stored.data.audit_id,
+            received=stored.received_at.date() + dt.timedelta(days=7),
         )
-        after[index] = replace(stored, data=replace(stored.data, actions=actions))
         changed += take
     new_texts = list(_action_texts(sizes.tracker_new))
     for number, key in enumerate(keys[:2]):
