@@ -122,10 +122,10 @@ def read_cell(
     else:
         text = "\n".join(map(reader.paragraph, paragraphs))
     span, continues = _merging(props)
-    reader.features["cells"] += 1
-    if reader.features["cells"] > MAX_CELLS:
+    counted = reader.features["cells"] = reader.features["cells"] + 1
+    if counted > MAX_CELLS:
         raise ReturnRejected(TOO_BIG, "Ask the agency to send the audit return on its own.")
-    return text.strip(), max(span, 1), continues
+    return text.strip(), span if span > 1 else 1, continues
 
 
 def read_row(reader: TextReader, tr: etree._Element) -> RowData | None:
@@ -217,18 +217,29 @@ def table_grid(table: TableData, number: int) -> list[list[Cell]]:
     above: dict[int, Cell] = {}
     for r_index, data in enumerate(table.rows):
         where, prefix = f"table {number} row {r_index + 1}", f"t{number}r{r_index}"
-        row = [_cell(Cell, ("", f"{prefix}b{i}", where)) for i in range(data.before)]
+        # The rare cases (cells skipped before the row, spans, short rows) are tested for first:
+        # building their comprehensions and ranges for every row and cell would cost more.
+        row = (
+            [_cell(Cell, ("", f"{prefix}b{i}", where)) for i in range(data.before)]
+            if data.before
+            else []
+        )
         for text, span, continues in data.cells:
             col = len(row)
             if continues and col in above:
                 cell = above[col]
             else:
                 cell = _cell(Cell, (text, f"{prefix}c{col}", where))
+            if span == 1:
+                row.append(cell)
+                above[col] = cell
+                continue
             for offset in range(span):
                 row.append(cell)
                 above[col + offset] = cell
         grid.append(row)
-    width = max((len(r) for r in grid), default=0)
+    width = max(map(len, grid), default=0)
     for r_index, row in enumerate(grid):
-        row.extend(Cell("", f"t{number}r{r_index}p{i}") for i in range(len(row), width))
+        if len(row) < width:
+            row.extend(Cell("", f"t{number}r{r_index}p{i}") for i in range(len(row), width))
     return grid
