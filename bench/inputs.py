@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import shutil
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
 
 from pipeline.definitions import AuditDefinition, load_catalogue
@@ -119,12 +119,76 @@ def audit(workspace: Workspace, audit_id: str) -> AuditDefinition:
     return load_catalogue(workspace.audits_dir, workspace.partnership()).get(audit_id)
 
 
-def zip_variant(source: Path, target: Path, number: int) -> Path:
-    """A copy whose zip comment differs: same content, new SHA-256, so qap reads it as a resubmission."""
+# Free text shorter than this, or without a space, is an option, a date or a name: the kind of
+# answer agencies repeat, which qap may remember from one return to the next.
+_FREE_TEXT = 20
+_TEXT_NODE = re.compile(r"(<(?:w:)?t(?: [^>]*)?>)([^<]*)(</(?:w:)?t>)")
+_TEXT_PARTS = re.compile(r"word/document\.xml|xl/sharedStrings\.xml|xl/worksheets/[^/]+\.xml")
+
+
+@dataclass(frozen=True)
+class FreeTexts:
+    """A return's free-text answers, and the texts any return of its audit shares (never varied)."""
+
+    answers: tuple[str, ...]
+    shared: tuple[str, ...]
+
+
+def free_texts(source: Path, workspace: Workspace) -> FreeTexts:
+    """What `answer_variant` may vary in a return: its text answers and actions, not its options."""
+    from pipeline.identify import identify_return
+    from pipeline.normalise import normalise_return
+    from pipeline.processing import load_context
+    from pipeline.readers import read_return
+
+    ctx = load_context(workspace)
+    raw = read_return(source)
+    ident = identify_return(
+        raw, ctx.partnership, ctx.catalogue, key=ctx.key, workspace_id=ctx.workspace_id
+    )
+    audit = ctx.catalogue.get(ident.audit_id)
+    ret = normalise_return(raw, audit, ident)
+    texts = {q.id for q in audit.questions if q.type == "text"}
+    given = list(ret.answers) + [answer for case in ret.cases for answer in case.answers]
+    found = {answer.raw for answer in given if answer.qid in texts}
+    found |= {action.action for action in ret.actions}
+    shared = {option for q in audit.questions for option in q.options}
+    shared |= {q.text for q in audit.questions} | {audit.title, ret.completed_by, ret.role}
+    return FreeTexts(
+        tuple(t for t in found if len(t) >= _FREE_TEXT and " " in t), tuple(sorted(shared))
+    )
+
+
+def answer_variant(source: Path, target: Path, number: int, texts: FreeTexts) -> Path:
+    """A copy whose free-text answers all say ` (return N)` after each stretch of text they hold.
+
+    Options, dates and names stay as they are, as they repeat across real returns; the free text
+    an agency writes does not, so no memo of qap's can serve it from an earlier return. An answer
+    can span several runs and lines (Word splits them), so every text node that is a stretch of
+    one is varied.
+    """
+    answers = texts.answers
+
+    def vary(match: re.Match[str]) -> str:
+        inner = unescape(match[2])
+        # A stretch of a few words, not a lone word such as a column's heading ("Answer").
+        if len(inner) < 8 or " " not in inner.strip() or not any(inner in a for a in answers):
+            return match[0]
+        if any(inner in shared for shared in texts.shared):
+            return match[0]
+        return f"{match[1]}{match[2]} (return {number}){match[3]}"
+
+    changed = 0
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, target)
-    with zipfile.ZipFile(target, "a") as package:
-        package.comment = f"bench variant {number}".encode("ascii")
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for info in old.infolist():
+            data = old.read(info)
+            if answers and _TEXT_PARTS.fullmatch(info.filename):
+                text, count = _TEXT_NODE.subn(vary, data.decode("utf-8"))
+                data, changed = text.encode("utf-8"), changed + count
+            new.writestr(info, data, compress_type=info.compress_type)
+    if answers and not changed:
+        raise RuntimeError(f"{source.name}: none of its free-text answers could be varied")
     return target
 
 
@@ -146,6 +210,14 @@ def filled_forms(
     made: list[Path] = []
     for form in issue_forms(workspace, audit_id, agencies, formats):
         filled = sample_filled(definition)
+        # Each agency writes its own free text; options, dates and numbers repeat across returns.
+        own = f" ({form.agency.key}, round {salt})"
+        texts = {q.id for q in definition.questions if q.type == "text"}
+        filled.tagged = {q: v + own if q in texts else v for q, v in filled.tagged.items()}
+        filled.cases = {
+            n: (ref, {q: v + own if q in texts else v for q, v in answers.items()})
+            for n, (ref, answers) in filled.cases.items()
+        }
         if filled.actions:
             filled.actions = [
                 (f"{text} ({form.agency.key}, round {salt})", owner, target)
@@ -197,9 +269,11 @@ def burst_files(workspace: Workspace, count: int, folder: Path) -> list[Path]:
             made += filled_forms(workspace, audit_id, agencies, ["docx", "xlsx"], folder)
     others = ("table-docx", "legacy-docx")
     bases = {style: corpus_file(style, folder / "corpus") for style in others}
+    texts = {style: free_texts(base, workspace) for style, base in bases.items()}
     for number in range(count - len(made)):
         style = others[number % 2]
-        made.append(zip_variant(bases[style], folder / f"{style}-{number:03d}.docx", number))
+        target = folder / f"{style}-{number:03d}.docx"
+        made.append(answer_variant(bases[style], target, number, texts[style]))
     return made
 
 

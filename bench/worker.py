@@ -45,7 +45,7 @@ def _fresh_copy(source: Path, scratch: Path, number: int) -> Path:
 
 def ingest_task(manifest: dict[str, Any], style: str, scratch: Path) -> Task:
     """One return of a style: full `process_file`, the read alone, and the zip+lxml floor."""
-    from bench.inputs import zip_variant
+    from bench.inputs import answer_variant, free_texts
     from pipeline.identify import identify_return
     from pipeline.intake import process_file
     from pipeline.normalise import normalise_return
@@ -57,10 +57,13 @@ def ingest_task(manifest: dict[str, Any], style: str, scratch: Path) -> Task:
     workspace = Workspace(_fresh_copy(Path(manifest["workspace"]), scratch, 0))
     ctx = load_context(workspace)
     files: dict[int, Path] = {}
+    texts = free_texts(sample, workspace)
 
     def setup(number: int) -> None:
-        # A new zip comment each round: same answers, new hash, so qap reads it again.
-        files[number] = zip_variant(sample, scratch / "in" / f"{number}{sample.suffix}", number)
+        # Each round a return whose free text is its own (a new hash too, so qap reads it again):
+        # only what real returns repeat (options, dates, questions) can be served from memory.
+        target = scratch / "in" / f"{number}{sample.suffix}"
+        files[number] = answer_variant(sample, target, number, texts)
 
     def full(number: int) -> None:
         outcome = process_file(workspace, files[number])

@@ -117,3 +117,49 @@ def test_child_peak_memory_is_the_childs_own() -> None:
     assert len(ballast) and small.returncode == 0 and big.returncode == 0
     assert small.peak_mb < 60
     assert big.peak_mb > 120
+
+
+def test_answer_variants_vary_free_text_and_nothing_else(tmp_path: Path) -> None:
+    # The bench's returns must not be the same answers over and over, or qap's memos of
+    # repeated text would flatter the reading figures: each variant's free text is its own,
+    # while its identity, options, dates and the issues qap finds stay those of the sample.
+    sys.path.insert(0, str(ROOT))
+    from bench.inputs import TINY, answer_variant, free_texts, make_workspace, style_samples
+    from pipeline.identify import identify_return
+    from pipeline.normalise import normalise_return
+    from pipeline.processing import load_context
+    from pipeline.readers import read_return
+
+    workspace = make_workspace(tmp_path / "ws", TINY.agencies)
+    context = load_context(workspace)
+
+    def read(path: Path) -> Any:
+        raw = read_return(path)
+        ident = identify_return(
+            raw,
+            context.partnership,
+            context.catalogue,
+            key=context.key,
+            workspace_id=context.workspace_id,
+        )
+        return normalise_return(raw, context.catalogue.get(ident.audit_id), ident)
+
+    for style, sample in style_samples(workspace, tmp_path / "samples").items():
+        texts = free_texts(sample, workspace)
+        one, two = (
+            answer_variant(sample, tmp_path / f"{style}-{n}{sample.suffix}", n, texts)
+            for n in (1, 2)
+        )
+        base, first, second = read(sample), read(one), read(two)
+        assert (first.audit_id, first.agency_key) == (base.audit_id, base.agency_key), style
+        assert len(first.issues) == len(base.issues), style
+        assert [a.qid for a in first.answers] == [a.qid for a in base.answers], style
+        values = [
+            (a.value, b.value, c.value)
+            for a, b, c in zip(base.answers, first.answers, second.answers, strict=True)
+        ]
+        varied = [v for v in values if len({*v}) == 3]
+        assert varied, f"{style}: no free-text answer varied"
+        assert all("(return 1)" in v[1] and "(return 2)" in v[2] for v in varied), style
+        kept = [v for v in values if len({*v}) == 1]
+        assert kept or style == "legacy-docx", f"{style}: every answer varied, options too"
