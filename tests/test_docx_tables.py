@@ -11,8 +11,8 @@ from lxml import etree
 
 from pipeline.readers import docx_tables
 from pipeline.readers.docx_reader import read_docx_return
-from pipeline.readers.docx_tables import TC_PR, TableData, body_blocks
-from pipeline.readers.docx_xml import TC, TextReader, child, w
+from pipeline.readers.docx_tables import GRID_SPAN, TC_PR, V_MERGE, TableData, body_blocks
+from pipeline.readers.docx_xml import TC, VAL, TextReader, w
 from pipeline.readers.package import open_package
 from tests.corpus import DOCX_BUILDERS, built_corpus
 from tests.hostile import base_docx, rewrite_zip
@@ -133,7 +133,11 @@ def test_every_cell_reads_as_the_careful_walk_reads_it() -> None:
             quick: list[docx_tables.TableData] = []
             careful: list[docx_tables.TableData] = []
             lines = docx_tables.careful_lines(walker, tc, careful)
-            expected = ("\n".join(lines).strip(), *docx_tables._merging(child(tc, TC_PR)))
+            span = tc.find(f"{TC_PR}/{GRID_SPAN}")
+            merge = tc.find(f"{TC_PR}/{V_MERGE}")
+            continues = merge is not None and merge.get(VAL, "continue") == "continue"
+            columns = int(span.get(VAL)) if span is not None else 1
+            expected = ("\n".join(lines).strip(), columns, continues)
             assert docx_tables.read_cell(reader, tc, quick) == expected
             assert quick == careful
             cells += 1

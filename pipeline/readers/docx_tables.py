@@ -74,18 +74,6 @@ def _int_attr(element: etree._Element | None, default: int) -> int:
     return int(raw) if raw and raw.isdigit() else default
 
 
-def _merging(props: etree._Element | None) -> tuple[int, bool]:
-    """(columns spanned, continues the cell above) from a cell's properties, read in one pass."""
-    span = merge = None
-    for item in () if props is None else props:
-        if item.tag == GRID_SPAN and span is None:
-            span = item
-        elif item.tag == V_MERGE and merge is None:
-            merge = item
-    continues = merge is not None and merge.get(VAL, "continue") == "continue"
-    return _int_attr(span, 1), continues
-
-
 def careful_lines(reader: TextReader, tc: etree._Element, nested: list[TableData]) -> list[str]:
     """A cell's lines through content controls, wrappers and deleted marks; tables to `nested`."""
     lines: list[str] = []
@@ -119,9 +107,19 @@ def read_cell(
     if not plain:
         text = "\n".join(careful_lines(reader, tc, nested))
         props = child(tc, TC_PR)
+    elif len(paragraphs) == 1:
+        text = reader.paragraph(paragraphs[0])
     else:
         text = "\n".join(map(reader.paragraph, paragraphs))
-    span, continues = _merging(props)
+    # Columns spanned and whether it continues the cell above, from the first of each property.
+    span = merge = None
+    for item in () if props is None else props:
+        if item.tag == GRID_SPAN and span is None:
+            span = item
+        elif item.tag == V_MERGE and merge is None:
+            merge = item
+    continues = merge is not None and merge.get(VAL, "continue") == "continue"
+    span = _int_attr(span, 1)
     counted = reader.features["cells"] = reader.features["cells"] + 1
     if counted > MAX_CELLS:
         raise ReturnRejected(TOO_BIG, "Ask the agency to send the audit return on its own.")
