@@ -17,7 +17,7 @@ from pipeline.tracker.sheet_memo import SheetMemo, stored_digest
 from pipeline.tracker.sheet_read import _digests, read_sheet
 from pipeline.tracker.sheet_rows import RowStore
 from pipeline.workspace import Workspace
-from tests.tracker_helpers import TODAY, police_and_health, stored_return
+from tests.tracker_helpers import TODAY, corrected, police_and_health, stored_return
 
 
 def _scanned(workspace: Workspace) -> tuple[Book, str, RowStore, bytes]:
@@ -54,7 +54,7 @@ def test_the_memo_after_each_write_is_what_a_scan_of_the_saved_sheet_finds(
     police = returns[0].data
     actions = (replace(police.actions[0], owner="A longer owner name: DCI Example"),)
     changed = [
-        replace(returns[0], data=replace(police, actions=actions + police.actions[1:])),
+        corrected(returns[0], replace(police, actions=actions + police.actions[1:]), days=0),
         *returns[1:],
         stored_return("police", [("A new action typed in the middle", "DI Ray", None)]),
     ]

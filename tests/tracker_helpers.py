@@ -100,3 +100,11 @@ def record_in_ledger(workspace: Workspace, stored: StoredReturn) -> None:
             f"archive/{token}.docx",
         )
         ledger.record(new, stored.data)
+
+
+def corrected(stored: StoredReturn, data: AuditReturn, *, days: int = 7) -> StoredReturn:
+    """An agency's correction as the ledger records it: a new return, its own id and hash,
+    received `days` later (the ledger never changes a return it has stored)."""
+    number = next(_ids)
+    when = stored.received_at + dt.timedelta(days=days)
+    return StoredReturn(number, f"{number:064x}", when, True, data)

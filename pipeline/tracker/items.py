@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from difflib import SequenceMatcher
+from typing import NamedTuple
 
 from pipeline.config import Partnership
 from pipeline.definitions import AuditDefinition, Catalogue
@@ -20,6 +22,7 @@ from pipeline.tracker.columns import (
     find_agency,
     normalise_status,
 )
+from pipeline.tracker.derived import DerivedMemo, Entry, stamp
 from pipeline.tracker.records import LogEntry, QapRow, SheetRow
 from pipeline.tracker.registry import ORIGIN_HAND, ORIGIN_RETURN, RefRecord, Registry
 
@@ -140,17 +143,87 @@ def _ref_for(
     return issued.ref
 
 
+class _Settings(NamedTuple):
+    """What a return's rows take from the audit and agency besides the return itself."""
+
+    kind: str
+    lead: str
+    code: str
+    prefix: str
+
+
+def _derive(
+    builder: _Builder,
+    registry: Registry,
+    records: list[RefRecord],
+    stored: StoredReturn,
+    audit: AuditDefinition,
+    settings: _Settings,
+) -> list[Entry]:
+    """A row per action of one return put into `builder`; what was put, in order."""
+    data = stored.data
+    actions = [a for a in data.actions if a.action.strip()]
+    keys = _match_keys([a.action for a in actions])
+    claimed: set[str] = set()
+    source = data.file_name
+    # Values every action of this return shares, cleaned once for all of them.
+    clean = builder.clean
+    shared = (
+        clean(audit.id),
+        clean(settings.kind),
+        clean(settings.lead),
+        clean(stored.received_at.date().isoformat()),
+        clean(NOT_STARTED),
+    )
+    (audit_id, _), (source_kind, _), (lead_name, _), (raised, _), (status, _) = shared
+    shared_notes = any(found[1] for found in shared)
+    entries: list[Entry] = []
+    for position, (action, key) in enumerate(zip(actions, keys, strict=True)):
+        ref = _ref_for(
+            registry, records, audit, settings.code, stored, position, key, keys, claimed
+        )
+        claimed.add(ref)
+        own = (
+            clean(ref),
+            clean(action.action),
+            clean(action.owner),
+            clean(action.target_date or action.target_raw.strip()),
+        )
+        # Written out in the columns' order (ACTION_KEYS), which qap's offer for the row follows.
+        values = {
+            "ref": own[0][0],
+            "audit": audit_id,
+            "source": source_kind,
+            "text": own[1][0],
+            "lead_agency": lead_name,
+            "owner": own[2][0],
+            "raised": raised,
+            "target": own[3][0],
+            "status": status,
+        }
+        noted: dict[str, tuple[str, ...]] = {}
+        if shared_notes or own[0][1] or own[1][1] or own[2][1] or own[3][1]:
+            ordered = (own[0], *shared[:2], own[1], shared[2], own[2], shared[3], own[3])
+            found = zip(values, (*ordered, shared[4]), strict=True)
+            noted = {key: notes for key, (_, notes) in found if notes}
+        entries.append((ref, tuple(values.values()), noted))
+        builder.keep(ref, values, noted, source)
+    return entries
+
+
 def action_rows(
     returns: Sequence[StoredReturn],
     catalogue: Catalogue,
     partnership: Partnership,
     registry: Registry,
 ) -> list[QapRow]:
-    """A row per action in each agency's current return (Section 11 actions marked as such)."""
+    """A row per action in each agency's current return (Section 11 actions marked as such).
+
+    A return that is the only one for its (audit, agency) reuses the rows remembered from its
+    last derivation (see pipeline.tracker.derived); the rest are derived afresh.
+    """
     codes = agency_codes(partnership)
-    builder = _Builder()
-    # Every ref issued for returns' actions, by (audit, agency), in one query.
-    issued = registry.refs_by_owner()
+    usable: list[tuple[StoredReturn, AuditDefinition, _Settings]] = []
     for stored in sorted(returns, key=lambda s: (s.received_at, s.return_id)):
         data = stored.data
         if data.kind != RETURN_FORM or not data.actions:
@@ -161,54 +234,50 @@ def action_rows(
             log.warning("tracker: return %s names an unknown audit; skipped", data.file_name)
             continue
         agency = partnership.agency(data.agency_key)
-        code = codes.get(data.agency_key, data.agency_key[:3].upper())
-        actions = [a for a in data.actions if a.action.strip()]
-        keys = _match_keys([a.action for a in actions])
-        claimed: set[str] = set()
-        records = issued.setdefault((audit.id, data.agency_key), [])
-        source = data.file_name
-        kind = SECTION_11 if audit.is_section11 else AGENCY_ACTION
-        lead = agency.name if agency else data.agency_key
-        # Values every action of this return shares, cleaned once for all of them.
-        clean = builder.clean
-        shared = (
-            clean(audit.id),
-            clean(kind),
-            clean(lead),
-            clean(stored.received_at.date().isoformat()),
-            clean(NOT_STARTED),
+        settings = _Settings(
+            SECTION_11 if audit.is_section11 else AGENCY_ACTION,
+            agency.name if agency else data.agency_key,
+            codes.get(data.agency_key, data.agency_key[:3].upper()),
+            audit.reference_prefix,
         )
-        (audit_id, _), (source_kind, _), (lead_name, _), (raised, _), (status, _) = shared
-        shared_notes = any(found[1] for found in shared)
-        for position, (action, key) in enumerate(zip(actions, keys, strict=True)):
-            ref = _ref_for(registry, records, audit, code, stored, position, key, keys, claimed)
-            claimed.add(ref)
-            own = (
-                clean(ref),
-                clean(action.action),
-                clean(action.owner),
-                clean(action.target_date or action.target_raw.strip()),
-            )
-            # Written out in the columns' order, which qap's offer for the row follows.
-            values = {
-                "ref": own[0][0],
-                "audit": audit_id,
-                "source": source_kind,
-                "text": own[1][0],
-                "lead_agency": lead_name,
-                "owner": own[2][0],
-                "raised": raised,
-                "target": own[3][0],
-                "status": status,
-            }
-            noted: dict[str, tuple[str, ...]] = {}
-            if shared_notes or own[0][1] or own[1][1] or own[2][1] or own[3][1]:
-                ordered = (own[0], *shared[:2], own[1], shared[2], own[2], shared[3], own[3])
-                found = zip(values, (*ordered, shared[4]), strict=True)
-                noted = {key: notes for key, (_, notes) in found if notes}
-            builder.keep(ref, values, noted, source)
+        usable.append((stored, audit, settings))
+    returns_of = Counter((audit.id, stored.data.agency_key) for stored, audit, _ in usable)
+    memo = DerivedMemo(registry.conn)
+    remembered: list[list[QapRow] | None] = []
+    for stored, audit, settings in usable:
+        owner = (audit.id, stored.data.agency_key)
+        lone = returns_of[owner] == 1
+        remembered.append(
+            memo.rows(owner, stamp(stored, settings), stored.data.file_name) if lone else None
+        )
+    fresh = {
+        (audit.id, stored.data.agency_key)
+        for (stored, audit, _), rows in zip(usable, remembered, strict=True)
+        if rows is None
+    }
+    # The refs issued for the pairs derived afresh only, in one query each.
+    issued = registry.refs_by_owner(fresh) if fresh else {}
+    builder = _Builder()
+    # Every ref in the order first derived; rows from the builder filled in at the end.
+    out: dict[str, QapRow | None] = {}
+    for (stored, audit, settings), rows in zip(usable, remembered, strict=True):
+        if rows is not None:
+            out.update((row.ref, row) for row in rows)
+            continue
+        owner = (audit.id, stored.data.agency_key)
+        records = issued.setdefault(owner, [])
+        entries = _derive(builder, registry, records, stored, audit, settings)
+        for entry in entries:
+            out.setdefault(entry[0], None)
+        if returns_of[owner] == 1:
+            memo.keep(owner, stamp(stored, settings), entries)
+        else:
+            memo.forget(owner)
+    # Remembered in the commit that keeps the refs they were derived with.
+    memo.store()
     registry.flush()
-    return builder.rows()
+    built = {row.ref: row for row in builder.rows()}
+    return [row or built[ref] for ref, row in out.items()]
 
 
 def update_rows(

@@ -107,17 +107,19 @@ class Registry:
         # The log as last read, by limit: a run reads it twice (notices, then the Log sheet).
         self._log: dict[int, list[LogEntry]] = {}
 
-    def refs_by_owner(self) -> dict[tuple[str, str], list[RefRecord]]:
-        """The refs issued for returns' actions, oldest first, by (audit, agency)."""
-        rows = self.conn.execute(
-            "SELECT ref, audit_id, agency_key, origin, match_key, position, return_id FROM refs "
-            "WHERE origin = ? ORDER BY rowid",
-            (ORIGIN_RETURN,),
-        )
+    def refs_by_owner(
+        self, owners: Collection[tuple[str, str]]
+    ) -> dict[tuple[str, str], list[RefRecord]]:
+        """The refs issued for returns' actions, oldest first, for these (audit, agency) pairs."""
         found: dict[tuple[str, str], list[RefRecord]] = {}
         make = RefRecord._make
-        for row in rows:
-            found.setdefault((row[1], row[2]), []).append(make(row))
+        for owner in owners:
+            rows = self.conn.execute(
+                "SELECT ref, audit_id, agency_key, origin, match_key, position, return_id "
+                "FROM refs WHERE audit_id = ? AND agency_key = ? AND origin = ? ORDER BY rowid",
+                (*owner, ORIGIN_RETURN),
+            )
+            found[owner] = [make(row) for row in rows]
         return found
 
     def record(self, ref: str) -> RefRecord | None:
