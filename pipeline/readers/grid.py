@@ -120,10 +120,31 @@ class Layout:
     width: int = 0
 
 
-@short_text_cache  # a table's headings repeat from row to row and return to return
-def _role(text: str) -> str | None:
+class Kind(NamedTuple):
+    """What one cell text is, judged once per distinct text: every test a row makes reads it."""
+
+    role: str | None  # the column a heading names ("id", "question", "case"...)
+    label: str | None  # label_key: the field a label cell names ("agency")
+    qid: str | None  # qid_of: the question id the cell holds
+    pair: tuple[str, str] | None  # split_label: ("agency", "Police") from "Agency: Police"
+    heading: tuple[int, str] | None  # case_heading: (2, "AB123") from "Case 2: AB123"
+
+
+# A row's filled cells, each merged cell once: (column, cell, what its text is).
+Cells = list[tuple[int, Cell, Kind]]
+
+
+@short_text_cache  # a table's headings and options repeat from row to row and return to return
+def _kind(text: str) -> Kind:
+    # One memo call per cell gives every judgement (3-4 separate calls per cell before).
+    qid = qid_of(text)
+    heading = case_heading(text)
+    return Kind(_role(text, qid, heading), label_key(text), qid, split_label(text), heading)
+
+
+def _role(text: str, qid: str | None, heading: tuple[int, str] | None) -> str | None:
     t = norm(text)
-    if not t or len(t) > 40 or qid_of(text):
+    if not t or len(t) > 40 or qid:
         return None
     if t in ID_HEADERS:
         return "id"
@@ -131,7 +152,7 @@ def _role(text: str) -> str | None:
         return "case_index"
     if t in LABEL_OF and LABEL_OF[t] == "case_ref":
         return "case_ref"
-    if case_heading(text) is not None and len(t) <= 12:
+    if heading is not None and len(t) <= 12:
         return "case"
     if (t.startswith(QUESTION_HEADERS) or QUESTION_WORD.search(t)) and not QUESTION_NUMBER.search(
         t
@@ -168,29 +189,25 @@ def _column_key(text: str) -> str:
     return qid_of(text) or (lead.group(1) if lead else text.strip())
 
 
-def _header(row: list[Cell], cells: list[tuple[int, Cell]]) -> Layout | None:
+def _header(row: list[Cell], cells: Cells) -> Layout | None:
     """The layout a header row (its `_distinct` cells given) declares, or None for any other row."""
-    # Every layout names at least two columns, one role or heading a cell.
-    if len(cells) < 2:
+    # Every layout names at least two columns, one role or heading a cell; every layout below
+    # needs a named column: most rows (answers) have none and stop here.
+    if len(cells) < 2 or not any([kind[0] for _, _, kind in cells]):
         return None
     # Columns gathered in locals; a Layout is built only for a header (most rows are not).
     cols: dict[str, int] = {}
     case_cols: dict[int, int] = {}
     others: dict[int, str] = {}
-    for col, cell in cells:
-        role = _role(cell.text)
+    for col, cell, kind in cells:
+        role = kind.role
         if role == "case":
-            heading = case_heading(cell.text)
-            assert heading is not None
-            case_cols[heading[0]] = col
+            assert kind.heading is not None
+            case_cols[kind.heading[0]] = col
         elif role is not None and role not in cols:
             cols[role] = col
         elif role is None:
             others[col] = cell.text.strip()
-    # Every layout below needs a named column: most rows (answers) have none and stop here,
-    # before the id scan along the whole row.
-    if not cols and not case_cols:
-        return None
     if any(qid_of(cell.text) for cell in row) and not case_cols and "case_ref" not in cols:
         return None
     layout = Layout(cols=cols, case_cols=case_cols, width=len(row))
@@ -211,15 +228,16 @@ def _header(row: list[Cell], cells: list[tuple[int, Cell]]) -> Layout | None:
     return layout
 
 
-def _distinct(row: list[Cell]) -> list[tuple[int, Cell]]:
+def _distinct(row: list[Cell]) -> Cells:
+    """A row's filled cells, each merged cell once, with what its text is."""
     seen: set[str] = set()
-    out: list[tuple[int, Cell]] = []
+    out: Cells = []
     for col, cell in enumerate(row):
         # By index, text first: most positions are empty and stop at the first test.
         text = cell[0]
         if text and cell[1] not in seen and text.strip():
             seen.add(cell[1])
-            out.append((col, cell))
+            out.append((col, cell, _kind(text)))
     return out
 
 
@@ -247,7 +265,7 @@ def interpret_grid(grid: list[list[Cell]], found: Findings, layout: Layout | Non
             layout = header
             continue
         if len(cells) == 1 and layout.mode not in ("cases", "caserows"):
-            _single(cells[0][1].text, found)
+            _single(cells[0][1].text, cells[0][2], found)
             continue
         if _labels(cells, found, layout):
             continue
@@ -265,47 +283,45 @@ def interpret_grid(grid: list[list[Cell]], found: Findings, layout: Layout | Non
     return layout
 
 
-def _single(text: str, found: Findings) -> None:
+def _single(text: str, kind: Kind, found: Findings) -> None:
     """A row with one filled cell: a case heading, a label with its value, a title or a banner."""
-    heading = case_heading(text)
+    heading = kind.heading
     if heading is not None:
         found.case_context = heading[0]
         if heading[1]:
             found.case_ref(*heading)
         return
-    pair = split_label(text)
-    if pair is not None:
-        found.label(*pair)
+    if kind.pair is not None:
+        found.label(*kind.pair)
     elif not found.rows and not found.cases and found.labels.get("title", "").count("\n") < 2:
         # Banners above the first table (partnership name, audit title) may all name the audit.
         title = found.labels.get("title")
         found.labels["title"] = f"{title}\n{text.strip()}" if title else text.strip()
 
 
-def _labels(cells: list[tuple[int, Cell]], found: Findings, layout: Layout) -> bool:
+def _labels(cells: Cells, found: Findings, layout: Layout) -> bool:
     """Label/value pairs along a row ("Agency:" | "Police" | "Date:" | "1/2/26"); True if any."""
-    if qid_of(cells[0][1].text):
+    if cells[0][2].qid:
         return False
     consumed = False
-    for i, (_, cell) in enumerate(cells):
-        key = label_key(cell.text)
+    for i, (_, _, kind) in enumerate(cells):
+        key = kind.label
         if key is None:
-            pair = split_label(cell.text)
-            if pair is not None:
-                found.label(*pair)
+            if kind.pair is not None:
+                found.label(*kind.pair)
                 consumed = True
             continue
         if key == "case_ref" and layout.mode == "cases":
             _case_refs(cells, layout, found)
             return True
-        if i + 1 < len(cells) and label_key(cells[i + 1][1].text) is None:
+        if i + 1 < len(cells) and cells[i + 1][2].label is None:
             found.label(key, resolve_ticks(cells[i + 1][1].text))
             consumed = True
     return consumed
 
 
-def _case_refs(cells: list[tuple[int, Cell]], layout: Layout, found: Findings) -> None:
-    by_col = dict(cells)
+def _case_refs(cells: Cells, layout: Layout, found: Findings) -> None:
+    by_col = {col: cell for col, cell, _ in cells}
     for index, col in layout.case_cols.items():
         if col in by_col:
             found.case_ref(index, by_col[col].text)
@@ -387,12 +403,12 @@ def _action_row(row: list[Cell], layout: Layout, found: Findings) -> None:
     )
 
 
-def _loose_row(cells: list[tuple[int, Cell]], found: Findings) -> None:
+def _loose_row(cells: Cells, found: Findings) -> None:
     """A row under no header: "1.1 | question | answer", "1.1 | answer" or "question? | answer"."""
-    ids = [i for i, (_, cell) in enumerate(cells) if qid_of(cell.text)]
+    ids = [i for i, (_, _, kind) in enumerate(cells) if kind.qid]
     if ids:
-        qid = qid_of(cells[ids[0]][1].text)
-        others = [cell for i, (_, cell) in enumerate(cells) if i != ids[0]]
+        qid = cells[ids[0]][2].qid
+        others = [cell for i, (_, cell, _) in enumerate(cells) if i != ids[0]]
         question = others[0].text.strip() if len(others) >= 2 else None
         answer_cell = others[1] if len(others) >= 2 else others[0]
         found.answer(qid, question, answer_cell.text, answer_cell.where)
