@@ -128,6 +128,13 @@ class Kind(NamedTuple):
     qid: str | None  # qid_of: the question id the cell holds
     pair: tuple[str, str] | None  # split_label: ("agency", "Police") from "Agency: Police"
     heading: tuple[int, str] | None  # case_heading: (2, "AB123") from "Case 2: AB123"
+    marks: int  # NAMED if it has a role, LABELLED if it has a label or a label pair
+
+
+# A row's marks are its cells' or'ed: a row none of whose cells is NAMED is no header, and one
+# none of whose cells is LABELLED holds no label (most rows are answers, and neither).
+NAMED = 1
+LABELLED = 2
 
 
 # A row's filled cells, each merged cell once: (column, cell, what its text is).
@@ -139,7 +146,9 @@ def _kind(text: str) -> Kind:
     # One memo call per cell gives every judgement (3-4 separate calls per cell before).
     qid = qid_of(text)
     heading = case_heading(text)
-    return Kind(_role(text, qid, heading), label_key(text), qid, split_label(text), heading)
+    role, label, pair = _role(text, qid, heading), label_key(text), split_label(text)
+    marks = (NAMED if role else 0) | (LABELLED if label or pair else 0)
+    return Kind(role, label, qid, pair, heading, marks)
 
 
 def _role(text: str, qid: str | None, heading: tuple[int, str] | None) -> str | None:
@@ -190,10 +199,9 @@ def _column_key(text: str) -> str:
 
 
 def _header(row: list[Cell], cells: Cells) -> Layout | None:
-    """The layout a header row (its `_distinct` cells given) declares, or None for any other row."""
-    # Every layout names at least two columns, one role or heading a cell; every layout below
-    # needs a named column: most rows (answers) have none and stop here.
-    if len(cells) < 2 or not any([kind[0] for _, _, kind in cells]):
+    """The layout a row of NAMED cells (its `_distinct` cells given) declares, or None."""
+    # Every layout names at least two columns, one role or heading a cell.
+    if len(cells) < 2:
         return None
     # Columns gathered in locals; a Layout is built only for a header (most rows are not).
     cols: dict[str, int] = {}
@@ -228,17 +236,20 @@ def _header(row: list[Cell], cells: Cells) -> Layout | None:
     return layout
 
 
-def _distinct(row: list[Cell]) -> Cells:
-    """A row's filled cells, each merged cell once, with what its text is."""
+def _distinct(row: list[Cell]) -> tuple[Cells, int]:
+    """A row's filled cells, each merged cell once, with what its text is; and the row's marks."""
     seen: set[str] = set()
     out: Cells = []
+    marks = 0
     for col, cell in enumerate(row):
         # By index, text first: most positions are empty and stop at the first test.
         text = cell[0]
         if text and cell[1] not in seen and text.strip():
             seen.add(cell[1])
-            out.append((col, cell, _kind(text)))
-    return out
+            kind = _kind(text)
+            marks |= kind[5]
+            out.append((col, cell, kind))
+    return out, marks
 
 
 def _at(row: list[Cell], layout: Layout, role: str) -> Cell | None:
@@ -250,24 +261,24 @@ def interpret_grid(grid: list[list[Cell]], found: Findings, layout: Layout | Non
     """Read one grid into `found`; returns the layout in force at its end (for a following grid)."""
     layout = layout or Layout()
     # The first row's cells are found once: its header decides the layout before the loop.
-    first_cells = _distinct(grid[0]) if grid else []
-    first = _header(grid[0], first_cells) if grid else None
+    first_cells, first_marks = _distinct(grid[0]) if grid else ([], 0)
+    first = _header(grid[0], first_cells) if first_marks & NAMED else None
     if grid and first is None and len(grid[0]) != layout.width:
         layout = Layout()
     # A "Case 2" banner inside a table speaks for the rows below it, not for the next table.
     context = found.case_context
     for index, row in enumerate(grid):
-        cells = _distinct(row) if index else first_cells
+        cells, marks = _distinct(row) if index else (first_cells, first_marks)
         if not cells:
             continue
-        header = first if index == 0 else _header(row, cells)
+        header = first if index == 0 else (_header(row, cells) if marks & NAMED else None)
         if header is not None:
             layout = header
             continue
         if len(cells) == 1 and layout.mode not in ("cases", "caserows"):
             _single(cells[0][1].text, cells[0][2], found)
             continue
-        if _labels(cells, found, layout):
+        if marks & LABELLED and _labels(cells, found, layout):
             continue
         if layout.mode == "questions":
             _question_row(row, layout, found)
@@ -327,10 +338,8 @@ def _case_refs(cells: Cells, layout: Layout, found: Findings) -> None:
             found.case_ref(index, by_col[col].text)
 
 
-def _key(row: list[Cell], layout: Layout) -> tuple[str | None, str | None]:
+def _key(id_cell: Cell | None, q_cell: Cell | None) -> tuple[str | None, str | None]:
     """(question id, question text) of a row, splitting "1.1 Question..." when there is no id column."""
-    id_cell = _at(row, layout, "id")
-    q_cell = _at(row, layout, "question")
     qid = qid_of(id_cell.text) if id_cell is not None else None
     question = q_cell.text.strip() if q_cell is not None and q_cell is not id_cell else None
     if question and qid is None:
@@ -343,11 +352,12 @@ def _key(row: list[Cell], layout: Layout) -> tuple[str | None, str | None]:
 
 
 def _question_row(row: list[Cell], layout: Layout, found: Findings) -> None:
-    qid, question = _key(row, layout)
+    id_cell, q_cell = _at(row, layout, "id"), _at(row, layout, "question")
+    qid, question = _key(id_cell, q_cell)
     if qid is None and question is None:
         return
     answer_cell = _at(row, layout, "answer")
-    used = {c.origin for c in (_at(row, layout, "id"), _at(row, layout, "question")) if c}
+    used = {c.origin for c in (id_cell, q_cell) if c}
     answer = ""
     where = row[0].where
     if answer_cell is not None and answer_cell.origin not in used:
@@ -363,13 +373,14 @@ def _question_row(row: list[Cell], layout: Layout, found: Findings) -> None:
 
 
 def _cases_row(row: list[Cell], layout: Layout, found: Findings) -> None:
-    qid, question = _key(row, layout)
+    qid, question = _key(_at(row, layout, "id"), _at(row, layout, "question"))
     key = qid or question
     if not key:
         return
+    answer, width = found.case_answer, len(row)
     for index, col in layout.case_cols.items():
-        if col < len(row):
-            found.case_answer(index, key, resolve_ticks(row[col].text.strip()))
+        if col < width:
+            answer(index, key, resolve_ticks(row[col][0].strip()))
 
 
 def _case_per_row(row: list[Cell], layout: Layout, found: Findings) -> None:
