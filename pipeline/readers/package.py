@@ -13,7 +13,7 @@ import logging
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, BinaryIO, NamedTuple
@@ -153,6 +153,23 @@ def _plain_extra(extra: bytes) -> bool:
     return True
 
 
+def _glance(data: memoryview) -> bool | None:
+    """A deflated part's prolog verdict from its first GLANCE bytes, then HEAD; None: stream it.
+
+    Most prologs are settled from the glance (dtd.GLANCE) at half the cost of inflating HEAD.
+    """
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    try:
+        head = inflater.decompress(data[:HEAD_INPUT], GLANCE)
+        found = prolog_verdict(head)
+        if found is None:
+            head += inflater.decompress(inflater.unconsumed_tail, HEAD - len(head))
+            found = prolog_verdict(head)
+    except zlib.error:
+        return None
+    return found
+
+
 def damaged() -> ReturnRejected:
     """The rejection for a part that fails its checksum or cannot be decompressed."""
     return ReturnRejected(
@@ -175,7 +192,7 @@ class Package:
     def __init__(
         self,
         path: Path,
-        parts: list[Part],
+        parts: list[Part] | zipfile.ZipFile,
         *,
         raw: bytes | None = None,
         archive: zipfile.ZipFile | None = None,
@@ -185,6 +202,9 @@ class Package:
         # The whole file's bytes when it was read into memory: parts are inflated from it.
         self.raw = raw
         self._view = memoryview(raw) if raw is not None else None
+        if isinstance(parts, zipfile.ZipFile):
+            # An open zipfile alone, as readers and their tests have always passed one.
+            archive, parts = parts, [Part.of(info) for info in parts.infolist()]
         self.infos = parts
         # A later entry of the same name wins, as in zipfile's NameToInfo.
         self.by_name = {part.filename: part for part in parts}
@@ -219,31 +239,49 @@ class Package:
         return self.by_name[name]
 
     def scan(self, name: str, *, whole: bool = False) -> None:
-        """Reject the file if this part declares a DTD; each part is scanned once.
+        """Reject the file if this part declares a DTD; each part is scanned once."""
+        self.scan_parts((name,), frozenset((name,)) if whole else frozenset())
 
-        `whole` names a part that will be read whole anyway: it is inflated (and CRC-checked)
-        whole now when that succeeds, so its prolog costs no inflating of its own.
+    def scan_parts(self, names: Iterable[str], whole: frozenset[str] = frozenset()) -> None:
+        """Reject the file if any of these parts declares a DTD; each part is scanned once.
+
+        Parts named in `whole` will be read whole anyway: each is inflated (and CRC-checked)
+        whole now when that succeeds, so its prolog costs no inflating of its own. The rest
+        are judged on a glance at their first GLANCE bytes, then HEAD, then as a stream.
+        One loop over twenty parts: per-part method calls cost more than the glance itself.
         """
-        if name in self._scanned:
-            return
-        found = None
-        data = self._parts.get(name)
-        if data is None and whole:
-            data = self._keep_if_sound(name)
-        for head in self._heads(name) if data is None else (data[:HEAD],):
-            found = prolog_verdict(head)
-            if found is not None:
-                break
-        try:
+        scanned, kept, by_name = self._scanned, self._parts, self.by_name
+        for name in names:
+            if name in scanned:
+                continue
+            found = None
+            data = kept.get(name)
+            if data is None and name in whole:
+                data = self._keep_if_sound(name)
+            if data is not None:
+                found = prolog_verdict(data[:HEAD])
+            else:
+                info = by_name.get(name)
+                stored = None if info is None else self._compressed(info)
+                if stored is not None and info is not None:
+                    if info.compress_type == zipfile.ZIP_STORED:
+                        found = prolog_verdict(bytes(stored[:HEAD]))
+                    else:
+                        found = _glance(stored)
             if found is None:
-                with self.archive.open(name) as member:
-                    found = declares_dtd(member)
+                found = self._stream_verdict(name)
+            if found:
+                raise dtd_found()
+            scanned.add(name)
+
+    def _stream_verdict(self, name: str) -> bool:
+        """The general path: the part's prolog read as zipfile streams it."""
+        try:
+            with self.archive.open(name) as member:
+                return declares_dtd(member)
         except DAMAGE as exc:
             log.info("%s: part failed to decompress (%s)", self.path.name, type(exc).__name__)
             raise damaged() from None
-        if found:
-            raise dtd_found()
-        self._scanned.add(name)
 
     def _keep_if_sound(self, name: str) -> bytes | None:
         """A small part inflated whole and kept if it passes its size and CRC checks, else None.
@@ -262,54 +300,41 @@ class Package:
             self._parts[name] = data
         return data
 
-    def _stored_bytes(self, name: str) -> tuple[Part, memoryview] | None:
+    def _compressed(self, info: Part) -> memoryview | None:
         """A part's compressed bytes, sliced from the file in memory; None means ask zipfile.
 
         Anything unusual (no local header where the directory says, a name that differs from
         the directory's) is left to zipfile, which reports it as it always has.
         """
-        info = self.by_name.get(name)
         raw, view = self.raw, self._view
         # Encrypted or "compressed patched" parts are zipfile's to refuse, as they always were.
-        if raw is None or view is None or info is None or info.flag_bits & 0x21:
+        if raw is None or view is None or info.flag_bits & 0x21:
             return None
+        at = info.header_offset
         try:
-            signature, flags, name_length, extra_length = LOCAL.unpack_from(raw, info.header_offset)
+            signature, flags, name_length, extra_length = LOCAL.unpack_from(raw, at)
         except struct.error:
             return None
-        start = info.header_offset + LOCAL.size + name_length
+        start = at + LOCAL.size + name_length
         if signature != LOCAL_HEADER or (
             _name(raw[start - name_length : start], flags) != info.orig_filename
         ):
             return None
         start += extra_length
-        return info, view[start : start + info.compress_size]
+        return view[start : start + info.compress_size]
 
     def head(self, name: str) -> bytes | None:
         """A part's first HEAD bytes inflated straight from the file in memory; None means stream it."""
-        heads = list(self._heads(name))
-        return heads[-1] if heads else None
-
-    def _heads(self, name: str) -> Iterator[bytes]:
-        """A part's first GLANCE bytes, then its first HEAD; nothing means stream it.
-
-        Most prologs are settled from the glance (dtd.GLANCE) at half the cost of inflating HEAD.
-        Opening each of twenty parts through zipfile costs more than the prolog check itself.
-        """
-        found = self._stored_bytes(name)
-        if found is None:
-            return
-        info, data = found
+        info = self.by_name.get(name)
+        data = None if info is None else self._compressed(info)
+        if data is None or info is None:
+            return None
         if info.compress_type == zipfile.ZIP_STORED:
-            yield bytes(data[:HEAD])
-            return
-        inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+            return bytes(data[:HEAD])
         try:
-            head = inflater.decompress(data[:HEAD_INPUT], GLANCE)
-            yield head
-            yield head + inflater.decompress(inflater.unconsumed_tail, HEAD - len(head))
+            return zlib.decompressobj(-zlib.MAX_WBITS).decompress(data[:HEAD_INPUT], HEAD)
         except zlib.error:
-            return
+            return None
 
     def read(self, name: str) -> bytes:
         """A part's bytes, checked against its CRC; KeyError when the part does not exist."""
@@ -332,10 +357,10 @@ class Package:
 
         zipfile's reader does the same checks a chunk at a time, at several times the cost.
         """
-        found = self._stored_bytes(name)
-        if found is None:
+        info = self.by_name.get(name)
+        data = None if info is None else self._compressed(info)
+        if data is None or info is None:
             return None
-        info, data = found
         if info.compress_type == zipfile.ZIP_STORED:
             out = bytes(data)
         else:
@@ -376,4 +401,4 @@ def open_package(source: Path | Package) -> Iterator[Package]:
         yield source
         return
     with zipfile.ZipFile(source) as archive:
-        yield Package(source, [Part.of(info) for info in archive.infolist()], archive=archive)
+        yield Package(source, archive)

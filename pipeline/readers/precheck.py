@@ -204,14 +204,12 @@ def _check_package(path: Path, handle: BinaryIO, size: int, raw: bytes | None) -
         parts = [Part.of(info) for info in archive.infolist()]
     package = Package(path, parts, raw=raw, archive=archive, source=handle)
     try:
-        _check_members(package.infos, size)
+        xml = _check_members(package.infos, size)
         if "mimetype" in package.names and "[Content_Types].xml" not in package.names:
             raise _reject(
                 "This is an OpenDocument (.odt/.ods) file, which qap does not read.", RESEND
             )
-        for info in package.infos:
-            if _is_xml(info.filename):
-                package.scan(info.filename, whole=info.filename in READ_WHOLE)
+        package.scan_parts(xml, READ_WHOLE)
         package.format, package.main = _main_format(package)
         # Every reader needs these whole: read (and CRC-checked) once, kept for the reader.
         for name in (package.main, CUSTOM_PART):
@@ -257,37 +255,44 @@ def _read_whole(package: Package, name: str) -> None:
             raise damaged() from None
 
 
-def _check_members(infos: list[Part], size: int) -> None:
-    """Limits from the central directory alone: nothing is decompressed yet."""
+def _check_members(infos: list[Part], size: int) -> list[str]:
+    """Limits from the central directory alone: nothing is decompressed yet. The XML parts' names.
+
+    One loop with each entry unpacked once: twenty parts' attribute lookups and calls cost more
+    than the checks themselves.
+    """
     if len(infos) > MAX_MEMBERS:
         raise _reject(f"The file has {len(infos)} parts, more than any real return.", CRAFTED)
     seen: set[str] = set()
+    xml: list[str] = []
     total = 0
-    for info in infos:
-        name = info.filename
+    facts_of = _NAME_FACTS.get
+    for name, _, flags, method, _, packed, expanded, _ in infos:
         if name in seen:
             raise _reject("The file is malformed: a part appears twice in the package.", CRAFTED)
         seen.add(name)
-        if _unsafe_member(name):
+        unsafe, is_xml = facts_of(name) or _name_facts(name)
+        if unsafe:
             raise _reject("The file is malformed: a part's path points outside it.", CRAFTED)
-        if info.flag_bits & 0x1:
+        if flags & 0x1:
             raise _reject(
                 "The file is encrypted.", "Ask the agency to remove the password and resend it."
             )
-        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        if method != zipfile.ZIP_DEFLATED and method != zipfile.ZIP_STORED:
             raise _reject("The file uses a compression Word and Excel never use.", CRAFTED)
-        limit = MAX_XML_BYTES if _is_xml(name) else MAX_MEMBER_BYTES
-        if info.file_size > limit:
+        if expanded > (MAX_XML_BYTES if is_xml else MAX_MEMBER_BYTES):
             raise _reject(
                 f"The file is too large to read safely (a part would expand to "
-                f"{info.file_size // 1_000_000} MB).",
+                f"{expanded // 1_000_000} MB).",
                 "Ask the agency to remove large pictures or split the return, then resend it.",
             )
-        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+        if expanded > RATIO_FLOOR and expanded > MAX_RATIO * max(packed, 1):
             raise _reject(
                 "The file expands far beyond its size when opened (a 'zip bomb').", CRAFTED
             )
-        total += info.file_size
+        total += expanded
+        if is_xml:
+            xml.append(name)
     if total > MAX_TOTAL_BYTES:
         raise _reject(
             f"The file is too large to read safely ({total // 1_000_000} MB when opened).",
@@ -295,10 +300,25 @@ def _check_members(infos: list[Part], size: int) -> None:
         )
     if size > MAX_TOTAL_BYTES:
         raise _reject("The file is too large to read safely.", CRAFTED)
+    return xml
 
 
 # A backslash, a NUL, an absolute or drive path, or a ".." step: a path that points outside.
 UNSAFE_MEMBER = re.compile(r"[\\\x00]|^/|^[A-Za-z]:|(?:^|/)\.\.(?:/|\Z)")
+# Whether a part name is unsafe and whether it is XML, by name: the same few dozen names recur
+# in every return, so each is decided once. Bounded in count and name length, so crafted names
+# cannot grow it past a megabyte.
+_NAME_FACTS: dict[str, tuple[bool, bool]] = {}
+NAME_FACTS_KEPT = 4_096
+NAME_KEPT_CHARS = 200
+
+
+def _name_facts(name: str) -> tuple[bool, bool]:
+    """Whether a part name points outside the package, and whether it names an XML part."""
+    facts = (_unsafe_member(name), _is_xml(name))
+    if len(_NAME_FACTS) < NAME_FACTS_KEPT and len(name) <= NAME_KEPT_CHARS:
+        _NAME_FACTS[name] = facts
+    return facts
 
 
 def _unsafe_member(name: str) -> bool:
