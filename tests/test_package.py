@@ -242,3 +242,23 @@ def test_both_directory_readers_give_the_same_pre_check(tmp_path: Path) -> None:
     )
     assert outcomes["broken extra field"][0].startswith("The file is incomplete")
     assert outcomes["cut short"][0].startswith("The file is incomplete")
+
+
+def test_names_remembered_by_their_bytes_read_as_zipfile_reads_them_and_stay_bounded() -> None:
+    from pipeline.readers import package
+
+    sink = io.BytesIO()
+    with zipfile.ZipFile(sink, "w") as archive:
+        for i in range(package.DECODED_KEPT + 50):
+            archive.writestr(f"word/part{i}.xml", b"<a/>")
+        archive.writestr("x" * (package.DECODED_KEPT_BYTES + 1), b"")
+        archive.writestr("word/caf\u00e9.xml", b"<a/>")  # UTF-8, flagged: never remembered
+    raw = sink.getvalue()
+    with zipfile.ZipFile(io.BytesIO(raw)) as plain:
+        expected = [Part.of(info) for info in plain.infolist()]
+    # Read twice: the second time most names come from what the first remembered.
+    assert read_directory(raw) == expected
+    assert read_directory(raw) == expected
+    assert len(package._DECODED) <= package.DECODED_KEPT
+    assert all(len(key) <= package.DECODED_KEPT_BYTES for key in package._DECODED)
+    assert all(key.isascii() for key in package._DECODED)

@@ -136,3 +136,16 @@ def test_the_unsafe_path_regex_agrees_with_the_steps_on_every_short_name() -> No
     unsafe = [name for name in names if _unsafe_by_steps(name)]
     assert [name for name in names if _unsafe_member(name)] == unsafe
     assert "../x.xml" in unsafe and "a/..\n" not in unsafe
+
+
+def test_name_facts_remembered_agree_with_the_checks_and_stay_bounded() -> None:
+    from pipeline.readers import precheck
+
+    names = [f"../part{i}.xml" for i in range(precheck.NAME_FACTS_KEPT + 20)]
+    names += ["word/document.xml", "docProps/thumbnail.jpeg", "a" * 300 + ".rels", "C:/x.xml"]
+    for _ in range(2):
+        for name in names:
+            facts = precheck._NAME_FACTS.get(name) or precheck._name_facts(name)
+            assert facts == (_unsafe_member(name), precheck._is_xml(name)), name
+    assert len(precheck._NAME_FACTS) <= precheck.NAME_FACTS_KEPT
+    assert all(len(name) <= precheck.NAME_KEPT_CHARS for name in precheck._NAME_FACTS)

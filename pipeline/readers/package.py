@@ -106,6 +106,8 @@ def read_directory(raw: bytes) -> list[Part] | None:
     parts = []
     at = offset
     unpack = ENTRY.unpack_from
+    known = _DECODED.get
+    make = tuple.__new__  # Part's own __new__ is Python: twenty parts' worth shows
     while at < end:
         if at + ENTRY.size > end:
             return None
@@ -122,13 +124,32 @@ def read_directory(raw: bytes) -> list[Part] | None:
             or (extra and not _plain_extra(raw[start + named : start + named + extra]))
         ):
             return None
-        original = _name(raw[start : start + named], flags)
-        if original is None:
+        encoded = raw[start : start + named]
+        names = known(encoded) or _decoded(encoded, flags)
+        if names is None:
             return None
-        # zipfile cuts a name at its first NUL and keeps the whole one as orig_filename.
-        name = original.split("\x00", 1)[0]
-        parts.append(Part(name, original, flags, method, crc, packed, size, local))
+        parts.append(make(Part, (*names, flags, method, crc, packed, size, local)))
     return parts
+
+
+# Part names decoded, by their bytes: the same few dozen ASCII names recur in every return.
+# Only ASCII names (the same text whatever the UTF-8 flag says) of bounded length are kept,
+# and only so many, so crafted names cannot grow it past a megabyte.
+_DECODED: dict[bytes, tuple[str, str]] = {}
+DECODED_KEPT = 4_096
+DECODED_KEPT_BYTES = 200
+
+
+def _decoded(encoded: bytes, flags: int) -> tuple[str, str] | None:
+    """A part's name and original name as zipfile decodes them; None if it cannot."""
+    original = _name(encoded, flags)
+    if original is None:
+        return None
+    # zipfile cuts a name at its first NUL and keeps the whole one as orig_filename.
+    names = (original.split("\x00", 1)[0], original)
+    if len(_DECODED) < DECODED_KEPT and len(encoded) <= DECODED_KEPT_BYTES and encoded.isascii():
+        _DECODED[encoded] = names
+    return names
 
 
 def _name(raw: bytes, flags: int) -> str | None:
@@ -316,9 +337,11 @@ class Package:
         except struct.error:
             return None
         start = at + LOCAL.size + name_length
-        if signature != LOCAL_HEADER or (
-            _name(raw[start - name_length : start], flags) != info.orig_filename
-        ):
+        if signature != LOCAL_HEADER:
+            return None
+        encoded = raw[start - name_length : start]
+        names = _DECODED.get(encoded) or _decoded(encoded, flags)
+        if names is None or names[1] != info.orig_filename:
             return None
         start += extra_length
         return view[start : start + info.compress_size]
