@@ -19,6 +19,7 @@ from pipeline.definitions import load_catalogue
 from pipeline.model import StoredReturn
 from pipeline.tracker.derived import DerivedMemo
 from pipeline.tracker.items import action_rows
+from pipeline.tracker.merge import offer_digest
 from pipeline.tracker.records import QapRow
 from pipeline.tracker.registry import open_registry
 from pipeline.tracker.service import TrackerResult, apply_returns
@@ -55,6 +56,8 @@ def test_a_lone_return_is_remembered_and_its_rows_reused_as_derived(workspace: W
     assert len(_remembered(workspace)) == 2
     again = _rows(workspace, returns)
     assert again == first
+    # Each row carries the digest the merge would compute from its values.
+    assert all(row.offer == offer_digest(row.values) for row in again)
     _forget_all(workspace)
     assert _rows(workspace, returns) == first
 

@@ -31,7 +31,7 @@ from pipeline.tracker.records import QapRow
 log = logging.getLogger(__name__)
 
 # Bumped whenever the rows derived from a return would come out differently.
-VERSION = "1"
+VERSION = "2"
 # The columns of a row derived from a return's action, in the order they are offered.
 ACTION_KEYS = (
     "ref",
@@ -54,8 +54,9 @@ CREATE TABLE IF NOT EXISTS derived_rows (
 """
 
 Owner = tuple[str, str]
-# One derived row as remembered: ref, values in ACTION_KEYS order, notes by column.
-Entry = tuple[str, tuple[str, ...], dict[str, tuple[str, ...]]]
+# One derived row as remembered: ref, values in ACTION_KEYS order, notes by column, and the
+# digest of its values (merge.offer_digest).
+Entry = tuple[str, tuple[str, ...], dict[str, tuple[str, ...]], str]
 
 
 def stamp(stored: StoredReturn, settings: Sequence[str]) -> str:
@@ -99,8 +100,8 @@ class DerivedMemo:
             # Shared by the rows: a QapRow's mappings are only read.
             sources = dict.fromkeys(ACTION_KEYS, source)
             return [
-                QapRow(ref, dict(zip(ACTION_KEYS, values, strict=True)), sources, notes)
-                for ref, values, notes in entries
+                QapRow(ref, dict(zip(ACTION_KEYS, values, strict=True)), sources, notes, offer)
+                for ref, values, notes, offer in entries
             ]
         except (ValueError, TypeError, EOFError):
             log.info("tracker: remembered rows of a return unreadable; derived afresh")

@@ -23,6 +23,7 @@ from pipeline.tracker.columns import (
     normalise_status,
 )
 from pipeline.tracker.derived import DerivedMemo, Entry, stamp
+from pipeline.tracker.merge import offer_digest
 from pipeline.tracker.records import LogEntry, QapRow, SheetRow
 from pipeline.tracker.registry import ORIGIN_HAND, ORIGIN_RETURN, RefRecord, Registry
 
@@ -206,7 +207,7 @@ def _derive(
             ordered = (own[0], *shared[:2], own[1], shared[2], own[2], shared[3], own[3])
             found = zip(values, (*ordered, shared[4]), strict=True)
             noted = {key: notes for key, (_, notes) in found if notes}
-        entries.append((ref, tuple(values.values()), noted))
+        entries.append((ref, tuple(values.values()), noted, offer_digest(values)))
         builder.keep(ref, values, noted, source)
     return entries
 
@@ -276,7 +277,8 @@ def action_rows(
     # Remembered in the commit that keeps the refs they were derived with.
     memo.store()
     registry.flush()
-    built = {row.ref: row for row in builder.rows()}
+    # Every row carries its offer's digest, as the remembered ones do.
+    built = {row.ref: row._replace(offer=offer_digest(row.values)) for row in builder.rows()}
     return [row or built[ref] for ref, row in out.items()]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -159,13 +160,19 @@ class _Merger:
         return offered, changed
 
 
+def offer_digest(values: Mapping[str, str]) -> str:
+    """A digest of qap's values for a ref, their columns and order included."""
+    # Values went through clean_text, which leaves no control characters such as these.
+    text = "\x1f".join(values) + "\x1d" + "\x1f".join(values.values())
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
 def offer_key(qap: QapRow | None, rule: RagRule) -> str:
-    """qap's offer for a ref (and the RAG rule) as one text, to tell whether it changed."""
+    """qap's offer for a ref (and the RAG rule) as one short text, to tell whether it changed."""
     if qap is None:
         return f"{rule.amber_days}"
-    # Values went through clean_text, which leaves no control characters such as these.
-    values = qap.values
-    return f"{rule.amber_days}\x1d" + "\x1f".join(values) + "\x1d" + "\x1f".join(values.values())
+    # Rows remembered from a return carry their digest, so a settled row costs no hashing.
+    return f"{rule.amber_days}\x1d{qap.offer or offer_digest(qap.values)}"
 
 
 def _short(text: str, limit: int = 120) -> str:

@@ -36,6 +36,8 @@ class QapRow(NamedTuple):
     values: Mapping[str, str]
     sources: Mapping[str, str] = _NONE
     notes: Mapping[str, tuple[str, ...]] = _NONE
+    # The digest of `values` (merge.offer_digest) when already known, else "" (computed).
+    offer: str = ""
 
 
 class CellState(NamedTuple):
