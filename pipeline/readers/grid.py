@@ -216,7 +216,8 @@ def _header(row: list[Cell], cells: Cells) -> Layout | None:
             cols[role] = col
         elif role is None:
             others[col] = cell.text.strip()
-    if any(qid_of(cell.text) for cell in row) and not case_cols and "case_ref" not in cols:
+    # A merged cell repeats one text at each position, so the distinct cells hold the row's ids.
+    if not case_cols and "case_ref" not in cols and any([kind[2] for _, _, kind in cells]):
         return None
     layout = Layout(cols=cols, case_cols=case_cols, width=len(row))
     if "action" in cols and ("owner" in cols or "target" in cols):
