@@ -102,8 +102,9 @@ def _repair_ids(grid: list[list[Cell]]) -> None:
     for row in grid:
         for col, cell in enumerate(row):
             text = cell[0]
-            # Most positions are empty or words: those stop here, before the memo's call.
-            if not text or not text[0].isdigit():
+            # Most positions are empty, words, whole numbers or dates: those stop here, before the
+            # memo's call (an id with one dot is part of the text, so the text has a dot).
+            if not text or not text[0].isdigit() or "." not in text:
                 continue
             qid = qid_of(text)
             if qid is None or qid.count(".") != 1:
