@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import openpyxl
 
 from pipeline.tracker.book import Book
@@ -10,7 +12,7 @@ from pipeline.tracker.records import CellState
 from pipeline.tracker.registry import open_registry
 from pipeline.tracker.service import apply_returns
 from pipeline.tracker.sheet_read import TrackerSheet, read_sheet
-from pipeline.tracker.state import ByCell, RowState, States
+from pipeline.tracker.state import ByCell, RowState, States, StoredRows
 from pipeline.workspace import Workspace
 from tests.tracker_helpers import TODAY, police_and_health
 
@@ -92,3 +94,26 @@ def test_a_row_saved_by_another_program_is_read_again(workspace: Workspace) -> N
     assert len(reused.read_now) == 3
     assert reused.rows == read.rows
     assert "DI Someone Else" in reused.rows[0].values.values()
+
+
+def test_row_memory_is_read_only_for_the_refs_asked_for(workspace: Workspace) -> None:
+    apply_returns(workspace, police_and_health(), [], today=TODAY)
+    with open_registry(workspace) as registry:
+        stored = {
+            ref: RowState(json.loads(offered), json.loads(seen))
+            for ref, offered, seen in registry.conn.execute(
+                "SELECT ref, offered, seen FROM row_state"
+            )
+        }
+        rows = registry.state().rows
+        assert isinstance(rows, StoredRows) and len(stored) > 2
+        first = sorted(stored)[0]
+        assert rows.get(first) == stored[first] and rows.get("NO-SUCH-1") is None
+        assert "NO-SUCH-1" not in rows and first in rows
+        assert set(rows.decoded) == {first, "NO-SUCH-1"}
+        # Asked for the whole mapping, it is every row stored, read lazily or not.
+        assert dict(rows) == stored and len(rows) == len(stored)
+        replaced = {first: RowState({"owner": "x"}, {}), "NEW-1": RowState({}, {"status": "y"})}
+        rows.update(replaced)
+        assert rows[first] == replaced[first] and rows["NEW-1"] == replaced["NEW-1"]
+        assert set(rows) == set(stored) | {"NEW-1"}

@@ -198,11 +198,23 @@ class Registry:
     def state(self) -> States:
         """What qap last offered and last saw, per ref (read per (ref, column) as well)."""
         self._from_cells()
-        rows = self.conn.execute("SELECT ref, offered, seen FROM row_state")
-        # One JSON object per side of a row, decoded only when the merge asks for that row (it
-        # skips settled rows); the mapping is shared with the caller, who only reads it.
-        self._rows = StoredRows({ref: (offered, seen) for ref, offered, seen in rows})
+        # Each row's memory read and decoded only when the merge asks for that row (it skips
+        # settled rows); the mapping is shared with the caller, who only reads it.
+        self._rows = self._stored_rows()
         return States(self._rows)
+
+    def _stored_rows(self) -> StoredRows:
+        conn = self.conn
+
+        def fetch(ref: str) -> tuple[str, str] | None:
+            query = "SELECT offered, seen FROM row_state WHERE ref = ?"
+            found: tuple[str, str] | None = conn.execute(query, (ref,)).fetchone()
+            return found
+
+        def refs() -> list[str]:
+            return [ref for (ref,) in conn.execute("SELECT ref FROM row_state")]
+
+        return StoredRows(fetch, refs)
 
     def settled(self) -> dict[str, Settled]:
         """Rows as qap last merged them, by ref (see Settled)."""
@@ -373,7 +385,7 @@ class Registry:
             self.conn.execute("DELETE FROM row_settled")
             self.conn.execute("DELETE FROM sheet_memo")
             self.conn.execute("UPDATE refs SET gone_noted = 0")
-        self._rows = StoredRows({})
+        self._rows = self._stored_rows()
 
     def log_entries(self, limit: int = 5000) -> list[LogEntry]:
         """The newest runs first, each run's lines in the order they happened."""

@@ -8,7 +8,7 @@ merge and its tests ask.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import NamedTuple
 
 from pipeline.tracker.records import CellState
@@ -79,37 +79,48 @@ class ByCell(Mapping[tuple[str, str], str]):
 
 
 class StoredRows(Mapping[str, RowState]):
-    """Row states as stored (two JSON texts a ref), each decoded the first time it is asked for.
+    """Row states as stored (two JSON texts a ref), each read and decoded the first time it is
+    asked for.
 
-    A run that leaves most rows alone never decodes their memory.
+    A run that leaves most rows alone never reads or decodes their memory.
     """
 
-    def __init__(self, stored: dict[str, tuple[str, str]]) -> None:
-        self.stored = stored
-        self.decoded: dict[str, RowState] = {}
-
-    def __getitem__(self, ref: str) -> RowState:
-        row = self.decoded.get(ref)
-        if row is None:
-            offered, seen = self.stored[ref]
-            row = self.decoded[ref] = RowState(json.loads(offered), json.loads(seen))
-        return row
+    def __init__(
+        self,
+        fetch: Callable[[str], tuple[str, str] | None],
+        refs: Callable[[], Iterable[str]],
+    ) -> None:
+        self.fetch = fetch
+        self.refs = refs
+        # None: read, and qap has no memory of that ref.
+        self.decoded: dict[str, RowState | None] = {}
 
     def get(self, ref: str, default: RowState | None = None) -> RowState | None:  # type: ignore[override]
         """The state of a ref, or `default` when qap has none."""
-        row = self.decoded.get(ref)
-        if row is None and ref in self.stored:
-            return self[ref]
+        try:
+            row = self.decoded[ref]
+        except KeyError:
+            stored = self.fetch(ref)
+            row = self.decoded[ref] = (
+                None if stored is None else RowState(json.loads(stored[0]), json.loads(stored[1]))
+            )
         return default if row is None else row
 
+    def __getitem__(self, ref: str) -> RowState:
+        row = self.get(ref)
+        if row is None:
+            raise KeyError(ref)
+        return row
+
     def __contains__(self, ref: object) -> bool:
-        return ref in self.decoded or ref in self.stored
+        return isinstance(ref, str) and self.get(ref) is not None
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.stored.keys() | self.decoded.keys())
+        known = {ref for ref, row in self.decoded.items() if row is not None}
+        return iter(known.union(self.refs()))
 
     def __len__(self) -> int:
-        return len(self.stored.keys() | self.decoded.keys())
+        return sum(1 for _ in self)
 
     def update(self, rows: Mapping[str, RowState]) -> None:
         """Take the states just stored as the current ones."""
