@@ -149,3 +149,28 @@ def test_name_facts_remembered_agree_with_the_checks_and_stay_bounded() -> None:
             assert facts == (_unsafe_member(name), precheck._is_xml(name)), name
     assert len(precheck._NAME_FACTS) <= precheck.NAME_FACTS_KEPT
     assert all(len(name) <= precheck.NAME_KEPT_CHARS for name in precheck._NAME_FACTS)
+
+
+def _outcome(path: Path) -> str:
+    try:
+        return precheck_file(path)
+    except ReturnRejected as exc:
+        return f"{exc.reason} {exc.advice} {exc.retry}"
+
+
+def test_a_remembered_package_description_gives_every_file_the_same_verdict(
+    hostile: dict[str, Hostile],
+) -> None:
+    from pipeline.readers import precheck
+
+    fresh = {}
+    for name, case in sorted(hostile.items()):
+        # Each file judged with nothing remembered from another.
+        precheck._DESCRIBED.clear()
+        fresh[name] = _outcome(case.path)
+    # Then all of them twice over, each judged after every other file's description is kept.
+    for _ in range(2):
+        for name, case in sorted(hostile.items()):
+            assert _outcome(case.path) == fresh[name], name
+    assert len({*fresh.values()}) > 5  # accepted and rejected alike
+    assert 0 < len(precheck._DESCRIBED) <= precheck.DESCRIBED_KEPT
