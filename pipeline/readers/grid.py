@@ -7,33 +7,23 @@ fields, question rows, per-case columns or rows, and actions tables in them.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from pipeline.memo import short_text_cache
 from pipeline.model import FormIdentity, RawAction, RawCase, RawReturn, RawRow
 from pipeline.readers.vocab import (
-    ACTION_HEADERS,
-    ANSWER_HEADERS,
-    ID_HEADERS,
-    LABEL_OF,
+    LABELLED,
     LEAD_QID,
     MARKS,
+    NAMED,
     OPTION_WORDS,
-    OWNER_HEADERS,
-    QUESTION_HEADERS,
-    TARGET_HEADERS,
+    Kind,
     case_heading,
-    label_key,
+    cell_kind,
     norm,
     qid_of,
     resolve_ticks,
-    split_label,
 )
-
-QUESTION_WORD = re.compile(r"\bquestions?\b")
-QUESTION_NUMBER = re.compile(r"question (no|number|id|ref)")
 
 
 class Cell(NamedTuple):
@@ -120,62 +110,8 @@ class Layout:
     width: int = 0
 
 
-class Kind(NamedTuple):
-    """What one cell text is, judged once per distinct text: every test a row makes reads it."""
-
-    role: str | None  # the column a heading names ("id", "question", "case"...)
-    label: str | None  # label_key: the field a label cell names ("agency")
-    qid: str | None  # qid_of: the question id the cell holds
-    pair: tuple[str, str] | None  # split_label: ("agency", "Police") from "Agency: Police"
-    heading: tuple[int, str] | None  # case_heading: (2, "AB123") from "Case 2: AB123"
-    marks: int  # NAMED if it has a role, LABELLED if it has a label or a label pair
-
-
-# A row's marks are its cells' or'ed: a row none of whose cells is NAMED is no header, and one
-# none of whose cells is LABELLED holds no label (most rows are answers, and neither).
-NAMED = 1
-LABELLED = 2
-
-
 # A row's filled cells, each merged cell once: (column, cell, what its text is).
 Cells = list[tuple[int, Cell, Kind]]
-
-
-@short_text_cache  # a table's headings and options repeat from row to row and return to return
-def _kind(text: str) -> Kind:
-    # One memo call per cell gives every judgement (3-4 separate calls per cell before).
-    qid = qid_of(text)
-    heading = case_heading(text)
-    role, label, pair = _role(text, qid, heading), label_key(text), split_label(text)
-    marks = (NAMED if role else 0) | (LABELLED if label or pair else 0)
-    return Kind(role, label, qid, pair, heading, marks)
-
-
-def _role(text: str, qid: str | None, heading: tuple[int, str] | None) -> str | None:
-    t = norm(text)
-    if not t or len(t) > 40 or qid:
-        return None
-    if t in ID_HEADERS:
-        return "id"
-    if t in ("case", "case #", "case no. #"):
-        return "case_index"
-    if t in LABEL_OF and LABEL_OF[t] == "case_ref":
-        return "case_ref"
-    if heading is not None and len(t) <= 12:
-        return "case"
-    if (t.startswith(QUESTION_HEADERS) or QUESTION_WORD.search(t)) and not QUESTION_NUMBER.search(
-        t
-    ):
-        return "question"
-    if t.startswith(ANSWER_HEADERS):
-        return "answer"
-    if t in ACTION_HEADERS or (t.startswith("action") and "owner" not in t and "date" not in t):
-        return "action"
-    if t in OWNER_HEADERS:
-        return "owner"
-    if t in TARGET_HEADERS:
-        return "target"
-    return None
 
 
 def _question_like(text: str) -> bool:
@@ -247,7 +183,7 @@ def _distinct(row: list[Cell]) -> tuple[Cells, int]:
         text = cell[0]
         if text and cell[1] not in seen and text.strip():
             seen.add(cell[1])
-            kind = _kind(text)
+            kind = cell_kind(text)
             marks |= kind[5]
             out.append((col, cell, kind))
     return out, marks

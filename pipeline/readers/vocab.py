@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from pipeline.memo import short_text_cache
 
@@ -10,6 +11,8 @@ QID = re.compile(r"^(?:q(?:uestion)?\.?\s*(?:no\.?\s*)?)?(\d{1,2}(?:\.\d{1,2}){1
 LEAD_QID = re.compile(
     r"^(?:q(?:uestion)?\.?\s*)?(\d{1,2}(?:\.\d{1,2}){1,2})[.):]?\s+(\S.*)$", re.I | re.S
 )
+QUESTION_WORD = re.compile(r"\bquestions?\b")
+QUESTION_NUMBER = re.compile(r"question (no|number|id|ref)")
 CASE = re.compile(r"^case\s*(?:no\.?\s*)?(\d{1,2}|[a-j])\b\s*[:\-–—.)]?\s*(.*)$", re.I | re.S)
 BOXES_TICKED = "☒☑⊠"
 BOXES_EMPTY = "☐□"
@@ -165,3 +168,58 @@ def resolve_ticks(text: str) -> str:
         pairs = [(parts[i], parts[i + 1]) for i in range(1, len(parts), 2)]
     ticked = [label.strip(" \t\n:;,/|-") for box, label in pairs if box in BOXES_TICKED]
     return "; ".join(label for label in ticked if label)
+
+
+class Kind(NamedTuple):
+    """What one cell text is, judged once per distinct text: every test a row makes reads it."""
+
+    role: str | None  # the column a heading names ("id", "question", "case"...)
+    label: str | None  # label_key: the field a label cell names ("agency")
+    qid: str | None  # qid_of: the question id the cell holds
+    pair: tuple[str, str] | None  # split_label: ("agency", "Police") from "Agency: Police"
+    heading: tuple[int, str] | None  # case_heading: (2, "AB123") from "Case 2: AB123"
+    marks: int  # NAMED if it has a role, LABELLED if it has a label or a label pair
+
+
+# A row's marks are its cells' or'ed: a row none of whose cells is NAMED is no header, and one
+# none of whose cells is LABELLED holds no label (most rows are answers, and neither).
+NAMED = 1
+LABELLED = 2
+
+
+@short_text_cache  # a table's headings and options repeat from row to row and return to return
+def cell_kind(text: str) -> Kind:
+    """What a table cell's text is, every judgement a row makes of it, in one memoised call."""
+    # One memo call per cell gives every judgement (3-4 separate calls per cell before).
+    qid = qid_of(text)
+    heading = case_heading(text)
+    role, label, pair = _role(text, qid, heading), label_key(text), split_label(text)
+    marks = (NAMED if role else 0) | (LABELLED if label or pair else 0)
+    return Kind(role, label, qid, pair, heading, marks)
+
+
+def _role(text: str, qid: str | None, heading: tuple[int, str] | None) -> str | None:
+    t = norm(text)
+    if not t or len(t) > 40 or qid:
+        return None
+    if t in ID_HEADERS:
+        return "id"
+    if t in ("case", "case #", "case no. #"):
+        return "case_index"
+    if t in LABEL_OF and LABEL_OF[t] == "case_ref":
+        return "case_ref"
+    if heading is not None and len(t) <= 12:
+        return "case"
+    if (t.startswith(QUESTION_HEADERS) or QUESTION_WORD.search(t)) and not QUESTION_NUMBER.search(
+        t
+    ):
+        return "question"
+    if t.startswith(ANSWER_HEADERS):
+        return "answer"
+    if t in ACTION_HEADERS or (t.startswith("action") and "owner" not in t and "date" not in t):
+        return "action"
+    if t in OWNER_HEADERS:
+        return "owner"
+    if t in TARGET_HEADERS:
+        return "target"
+    return None
