@@ -371,11 +371,20 @@ def assign_hand_refs(
     registry: Registry,
 ) -> dict[int, str]:
     """Refs for rows the group added without one, by sheet row number; typed refs are reserved."""
-    registry.register_seen(r.get("ref").upper() for r in rows if r.get("ref"))
+    # One pass over thousands of rows: nearly all have a ref, and only the others are looked at.
+    typed: list[str] = []
+    blank: list[SheetRow] = []
+    for row in rows:
+        ref = row.values.get("ref")
+        if ref:
+            typed.append(ref.upper())
+        else:
+            blank.append(row)
+    registry.register_seen(typed)
     codes = agency_codes(partnership)
     assigned: dict[int, str] = {}
-    for row in rows:
-        if row.get("ref") or not any(row.get(k).strip() for k in CONTENT_KEYS):
+    for row in blank:
+        if not any(row.get(k).strip() for k in CONTENT_KEYS):
             continue
         prefix, audit_id = _hand_prefix(catalogue, row.get("audit"))
         agency = find_agency(partnership, row.get("lead_agency"))

@@ -206,14 +206,16 @@ def merge(
     done: set[str] = set()
     final: list[SheetRow] = []
     updated = 0
+    # Bound once: the settled check below runs for every one of thousands of rows.
+    settled_of, digest_of, qap_of = settled.get, digests.get, by_ref.get
     for row in rows:
         typed = row.values.get("ref", "").strip().upper()
-        memo = settled.get(typed) if typed and typed not in done else None
+        memo = settled_of(typed) if typed and typed not in done else None
         if (
             memo is not None
-            and digests.get(row.row) == memo.digest
+            and digest_of(row.row) == memo.digest
             and memo.first_day <= day <= memo.last_day
-            and memo.offer == offer_key(by_ref.get(typed), rule)
+            and memo.offer == offer_key(qap_of(typed), rule)
         ):
             done.add(typed)
             final.append(row)
@@ -277,13 +279,15 @@ def merge(
         row_number = next_row + added
         values = {"ref": qap.ref}
         changed = set()
+        # No earlier line can be about this ref (it was in no row): only this row's are sifted.
+        start = len(merger.log)
         merger._set(row_number, values, "ref", qap.ref, changed)
         merger.offer(row_number, values, qap, changed)
         if not values.get("status"):
             merger._set(row_number, values, "status", NOT_STARTED, changed)
         merger.derive(row_number, values, changed, set())
-        merger.log[:] = [
-            e for e in merger.log if not (e.ref == qap.ref and e.change == "filled in")
+        merger.log[start:] = [
+            e for e in merger.log[start:] if not (e.ref == qap.ref and e.change == "filled in")
         ]
         merger.log.append(LogEntry(qap.ref, "", "added", "", qap.sources.get("text", "")))
         merger.remember(qap.ref, values)
