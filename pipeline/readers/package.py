@@ -66,17 +66,8 @@ class Part(NamedTuple):
 
     @classmethod
     def of(cls, info: zipfile.ZipInfo) -> Part:
-        """The entry zipfile read."""
-        return cls(
-            info.filename,
-            info.orig_filename,
-            info.flag_bits,
-            info.compress_type,
-            info.CRC,
-            info.compress_size,
-            info.file_size,
-            info.header_offset,
-        )
+        """The entry zipfile read (the fields are named as ZipInfo's)."""
+        return cls(*(getattr(info, field) for field in cls._fields))
 
 
 def read_directory(raw: bytes) -> list[Part] | None:
@@ -141,26 +132,21 @@ DECODED_KEPT_BYTES = 200
 
 
 def _decoded(encoded: bytes, flags: int) -> tuple[str, str] | None:
-    """A part's name and original name as zipfile decodes them; None if it cannot."""
-    original = _name(encoded, flags)
-    if original is None:
-        return None
+    """A part's name and original name as zipfile decodes them (UTF-8 when flagged, else
+    cp437); None if it cannot."""
+    if encoded.isascii():
+        # The same text in both encodings, without cp437's codec written in Python.
+        original = encoded.decode("ascii")
+    else:
+        try:
+            original = encoded.decode("utf-8" if flags & 0x800 else "cp437")
+        except UnicodeDecodeError:
+            return None
     # zipfile cuts a name at its first NUL and keeps the whole one as orig_filename.
     names = (original.split("\x00", 1)[0], original)
     if len(_DECODED) < DECODED_KEPT and len(encoded) <= DECODED_KEPT_BYTES and encoded.isascii():
         _DECODED[encoded] = names
     return names
-
-
-def _name(raw: bytes, flags: int) -> str | None:
-    """A part name as zipfile decodes it (UTF-8 when flagged, else cp437); None if it cannot."""
-    if raw.isascii():
-        # The same text in both encodings, without cp437's codec written in Python.
-        return raw.decode("ascii")
-    try:
-        return raw.decode("utf-8" if flags & 0x800 else "cp437")
-    except UnicodeDecodeError:
-        return None
 
 
 def _plain_extra(extra: bytes) -> bool:
@@ -175,10 +161,8 @@ def _plain_extra(extra: bytes) -> bool:
 
 
 def _glance(data: memoryview) -> bool | None:
-    """A deflated part's prolog verdict from its first GLANCE bytes, then HEAD; None: stream it.
-
-    Most prologs are settled from the glance (dtd.GLANCE) at half the cost of inflating HEAD.
-    """
+    """A deflated part's prolog verdict from its first GLANCE bytes (most are settled there,
+    at half the cost of inflating HEAD), then HEAD; None: stream it."""
     inflater = zlib.decompressobj(-zlib.MAX_WBITS)
     try:
         head = inflater.decompress(data[:HEAD_INPUT], GLANCE)
