@@ -204,17 +204,11 @@ class Registry:
         return States(self._rows)
 
     def _stored_rows(self) -> StoredRows:
-        conn = self.conn
-
-        def fetch(ref: str) -> tuple[str, str] | None:
-            query = "SELECT offered, seen FROM row_state WHERE ref = ?"
-            found: tuple[str, str] | None = conn.execute(query, (ref,)).fetchone()
-            return found
-
-        def refs() -> list[str]:
-            return [ref for (ref,) in conn.execute("SELECT ref FROM row_state")]
-
-        return StoredRows(fetch, refs)
+        conn, query = self.conn, "SELECT offered, seen FROM row_state WHERE ref = ?"
+        return StoredRows(
+            lambda ref: conn.execute(query, (ref,)).fetchone(),
+            lambda: [ref for (ref,) in conn.execute("SELECT ref FROM row_state")],
+        )
 
     def settled(self) -> dict[str, Settled]:
         """Rows as qap last merged them, by ref (see Settled)."""
