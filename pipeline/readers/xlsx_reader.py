@@ -27,6 +27,8 @@ from pipeline.readers.xlsx_sheet import (
 log = logging.getLogger(__name__)
 # Builds a Cell from a (text, origin, where) tuple without NamedTuple's Python-level __new__.
 _cell = tuple.__new__
+_COLUMNS: dict[tuple[str, int], list[str]] = {}
+COLUMNS_KEPT = 256
 
 
 class _SheetReader:
@@ -43,11 +45,12 @@ class _SheetReader:
         shown: dict[int, dict[int, str]] = {}
         for number, cells in rows.items():
             texts: dict[int, str] = {}
-            for col, value in cells.items():
-                if value.flag:
-                    self._note(value.flag, value.ref, value.text)
-                if value.text:
-                    texts[col] = value.text
+            # Unpacked, not read by field name: a NamedTuple's fields are properties.
+            for col, (text, flag, ref) in cells.items():
+                if flag:
+                    self._note(flag, ref, text)
+                if text:
+                    texts[col] = text
             if texts:
                 shown[number] = texts
         return self._assemble(shown, merges)
@@ -74,8 +77,7 @@ class _SheetReader:
                 covered = origin.setdefault(r, {})
                 for c in range(left, min(right, width - 1) + 1):
                     covered[c] = (top, left)
-        # Each column's "Title!B" once, not once a cell.
-        columns = [f"{self.title}!{column_letters(col)}" for col in range(width)]
+        columns = _columns(self.title, width)
         grid: list[list[Cell]] = []
         for number in sorted(rows):
             # Merged positions are overwritten after the row is built: no test a position.
@@ -90,6 +92,18 @@ class _SheetReader:
             grid.append(row)
         _repair_ids(grid)
         return grid
+
+
+def _columns(title: str, width: int) -> list[str]:
+    """Each column's "Title!B", kept by title and width: a form's sheets repeat them every return."""
+    key = (title, width)
+    columns = _COLUMNS.get(key)
+    if columns is None:
+        columns = [f"{title}!{column_letters(col)}" for col in range(width)]
+        if len(_COLUMNS) >= COLUMNS_KEPT:
+            _COLUMNS.clear()
+        _COLUMNS[key] = columns
+    return columns
 
 
 def _repair_ids(grid: list[list[Cell]]) -> None:

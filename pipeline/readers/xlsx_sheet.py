@@ -122,8 +122,10 @@ def _rich_text(element: etree._Element) -> str:
     if len(element) == 1:
         first = element[0]
         if first.tag == TEXT:
-            # The plain <si><t>...</t></si> nearly every string is: no run handling.
-            return _unescape(first.text or "")
+            # The plain <si><t>...</t></si> nearly every string is: no run handling, and
+            # the escape test here, not in a call per string.
+            text = first.text or ""
+            return _unescape(text) if "_x" in text else text
     parts = [t.text or "" for t in element.iter(TEXT) if t.getparent().tag != PHONETIC]
     return _unescape("".join(parts))
 
@@ -253,16 +255,19 @@ _value = tuple.__new__
 
 def _cell(book: Book, element: etree._Element, ref: str, kind: str) -> Value:
     """A <c> element as text: strings resolved, dates as ISO, formulas as their text."""
+    formula = value = inline = None
     if len(element) == 1:
         # Nearly every filled cell has one child (its <v> or <is>): indexing it is far
-        # cheaper than a loop, whose iterator lxml builds per cell.
+        # cheaper than a loop, whose iterator lxml builds per cell; its tag read once.
         child = element[0]
         tag = child.tag
-        value = child if tag == VALUE else None
-        formula = child if tag == FORMULA_TAG else None
-        inline = child if tag == INLINE else None
+        if tag == INLINE:
+            inline = child
+        elif tag == VALUE:
+            value = child
+        elif tag == FORMULA_TAG:
+            formula = child
     else:
-        formula = value = inline = None
         for child in element:
             tag = child.tag
             if tag == VALUE:
@@ -271,13 +276,15 @@ def _cell(book: Book, element: etree._Element, ref: str, kind: str) -> Value:
                 formula = child
             elif tag == INLINE:
                 inline = child
-    if formula is not None and formula.text:
+    if formula is None:
+        flag = ""
+    elif formula.text:
         return _value(Value, ("=" + formula.text, FORMULA, ref))
-    flag = CACHED if formula is not None else ""
+    else:
+        flag = CACHED
     # Most frequent first: openpyxl writes inline strings, Excel and LibreOffice shared ones.
     if kind == "inlineStr":
-        text = _rich_text(inline) if inline is not None else ""
-        return _value(Value, (text, flag, ref))
+        return _value(Value, (_rich_text(inline) if inline is not None else "", flag, ref))
     raw = value.text or "" if value is not None else ""
     if kind == "s":
         index = int(raw) if raw.isdigit() else -1
