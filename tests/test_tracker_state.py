@@ -117,15 +117,3 @@ def test_row_memory_is_read_only_for_the_refs_asked_for(workspace: Workspace) ->
         rows.update(replaced)
         assert rows[first] == replaced[first] and rows["NEW-1"] == replaced["NEW-1"]
         assert set(rows) == set(stored) | {"NEW-1"}
-
-
-def test_the_registry_commits_through_a_write_ahead_log_synced_each_commit(
-    workspace: Workspace,
-) -> None:
-    apply_returns(workspace, police_and_health(), [], today=TODAY)
-    with open_registry(workspace) as registry:
-        assert registry.conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-        # 2 = FULL: a commit is on disk when it returns (refs issued are never issued again).
-        assert registry.conn.execute("PRAGMA synchronous").fetchone() == (2,)
-    # Closed, the log is folded into the file: nothing beside it to copy or to lose.
-    assert sorted(p.name for p in workspace.private.glob("tracker.sqlite*")) == ["tracker.sqlite"]

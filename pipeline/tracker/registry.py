@@ -415,10 +415,6 @@ def open_registry(workspace: Workspace) -> Iterator[Registry]:
     os.chmod(path, 0o600)
     conn = sqlite3.connect(path, timeout=30)
     try:
-        # As the ledger: a write-ahead log, each commit on disk before it returns (one sync a
-        # commit rather than a rollback journal's several; an update commits twice).
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
         conn.executescript(SCHEMA)
         yield Registry(conn)
     finally:
