@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 _cell = tuple.__new__
 _COLUMNS: dict[tuple[str, int], list[str]] = {}
 COLUMNS_KEPT = 256
+_BLANK_ROWS: dict[tuple[str, int, int], tuple[Cell, ...]] = {}
+BLANK_ROWS_KEPT = 1024
+BLANK_ROW_WIDTH = 32
 
 
 class _SheetReader:
@@ -80,12 +83,13 @@ class _SheetReader:
         columns = _columns(self.title, width)
         grid: list[list[Cell]] = []
         for number in sorted(rows):
-            # Merged positions are overwritten after the row is built: no test a position.
-            get, tail = rows[number].get, str(number)
-            row: list[Cell] = []
-            for col, column in enumerate(columns):
-                ref = column + tail
-                row.append(_cell(Cell, (get(col, ""), ref, ref)))
+            # The row's empty cells copied, then its filled ones (a sheet's columns are all
+            # below its width) and merged positions overwritten: no test per position.
+            blank = _blank_row(self.title, columns, number)
+            row = list(blank)
+            for col, text in rows[number].items():
+                ref = blank[col][1]
+                row[col] = _cell(Cell, (text, ref, ref))
             for col, (top, left) in origin.get(number, {}).items():
                 ref = f"{columns[left]}{top}"
                 row[col] = _cell(Cell, (rows.get(top, {}).get(left, ""), ref, ref))
@@ -104,6 +108,21 @@ def _columns(title: str, width: int) -> list[str]:
             _COLUMNS.clear()
         _COLUMNS[key] = columns
     return columns
+
+
+def _blank_row(title: str, columns: list[str], number: int) -> tuple[Cell, ...]:
+    """Row `number` of a sheet with these columns, every cell empty; kept, as forms repeat them."""
+    key = (title, len(columns), number)
+    blank = _BLANK_ROWS.get(key)
+    if blank is None:
+        tail = str(number)
+        blank = tuple([_cell(Cell, ("", c + tail, c + tail)) for c in columns])
+        # Wide rows are not kept: the memo's memory stays small whatever a sheet's width.
+        if len(columns) <= BLANK_ROW_WIDTH:
+            if len(_BLANK_ROWS) >= BLANK_ROWS_KEPT:
+                _BLANK_ROWS.clear()
+            _BLANK_ROWS[key] = blank
+    return blank
 
 
 def _repair_ids(grid: list[list[Cell]]) -> None:
