@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from pipeline.readers import xlsx_sheet
@@ -74,3 +75,22 @@ def test_lying_dimension_does_not_hide_rows(tmp_path: Path) -> None:
     raw = read_xlsx_return(path)
     assert len(raw.rows) == 10_000
     assert raw.rows[-1].where == "Sheet!C10002"
+
+
+def test_sheets_alike_in_shape_keep_their_own_refs(tmp_path: Path) -> None:
+    # Empty rows are kept by sheet title, width and row number: a second sheet of the same
+    # shape must not borrow the first one's refs, and its own answers must show.
+    book = openpyxl.Workbook()
+    first = book.active
+    first.title = "Police"
+    second = book.create_sheet("Health")
+    for sheet, answer in ((first, "Yes"), (second, "No")):
+        sheet.append(["ID", "Question", "Answer"])
+        sheet.append(["1.1", "Is the referral recorded within a day?", answer])
+    path = tmp_path / "two.xlsx"
+    book.save(path)
+    raw = read_xlsx_return(path)
+    assert [(row.answer, row.where) for row in raw.rows] == [
+        ("Yes", "Police!C2"),
+        ("No", "Health!C2"),
+    ]
