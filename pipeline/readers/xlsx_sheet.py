@@ -276,12 +276,9 @@ def _cell(book: Book, element: etree._Element, ref: str, kind: str) -> Value:
                 formula = child
             elif tag == INLINE:
                 inline = child
-    if formula is None:
-        flag = ""
-    elif formula.text:
+    if formula is not None and formula.text:
         return _value(Value, ("=" + formula.text, FORMULA, ref))
-    else:
-        flag = CACHED
+    flag = CACHED if formula is not None else ""
     # Most frequent first: openpyxl writes inline strings, Excel and LibreOffice shared ones.
     if kind == "inlineStr":
         return _value(Value, (_rich_text(inline) if inline is not None else "", flag, ref))
