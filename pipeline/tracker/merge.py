@@ -208,17 +208,20 @@ def merge(
     updated = 0
     # Bound once: the settled check below runs for every one of thousands of rows.
     settled_of, digest_of, qap_of = settled.get, digests.get, by_ref.get
+    keep, take = done.add, final.append
     for row in rows:
         typed = row.values.get("ref", "").strip().upper()
-        memo = settled_of(typed) if typed and typed not in done else None
+        # Cheapest tests first: nearly every row is settled, and only its offer costs a call.
+        memo = settled_of(typed) if typed else None
         if (
             memo is not None
             and digest_of(row.row) == memo.digest
             and memo.first_day <= day <= memo.last_day
+            and typed not in done
             and memo.offer == offer_key(qap_of(typed), rule)
         ):
-            done.add(typed)
-            final.append(row)
+            keep(typed)
+            take(row)
             continue
         values = dict(row.values)
         changed: set[str] = set()
