@@ -4,6 +4,7 @@ afresh would give the same, and a tracker written with them byte for byte as wit
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import shutil
 import sqlite3
@@ -12,6 +13,8 @@ import zipfile
 from dataclasses import replace
 from pathlib import Path
 
+import openpyxl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +23,7 @@ from pipeline.model import StoredReturn
 from pipeline.tracker.derived import DerivedMemo
 from pipeline.tracker.items import action_rows
 from pipeline.tracker.merge import offer_digest
+from pipeline.tracker.owner_memo import SCHEMA as OWNER_SCHEMA
 from pipeline.tracker.records import QapRow
 from pipeline.tracker.registry import open_registry
 from pipeline.tracker.service import TrackerResult, apply_returns
@@ -46,8 +50,32 @@ def _remembered(workspace: Workspace) -> dict[str, str]:
 def _forget_all(workspace: Workspace) -> None:
     with open_registry(workspace) as registry:
         DerivedMemo(registry.conn)
+        registry.conn.execute(OWNER_SCHEMA)
         with registry.conn:
             registry.conn.execute("DELETE FROM derived_rows")
+            # The pairs left settled too: the cleared copy reads and merges every row.
+            registry.conn.execute("DELETE FROM owner_settled")
+
+
+def _sort_rows(path: Path, reverse: bool) -> None:
+    """The group sorts the Tracker's rows (by Ref, either way), as a filter's sort would."""
+    book = openpyxl.load_workbook(path)
+    sheet = book["Tracker"]
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
+    rows.sort(key=lambda values: str(values[0] or ""), reverse=reverse)
+    for number, values in enumerate(rows, start=2):
+        for column, value in enumerate(values, start=1):
+            sheet.cell(number, column, value)
+    book.save(path)
+
+
+def _delete_row(path: Path, index: int) -> None:
+    """The group deletes one row of the Tracker."""
+    book = openpyxl.load_workbook(path)
+    sheet = book["Tracker"]
+    if sheet.max_row >= 2:
+        sheet.delete_rows(2 + index % (sheet.max_row - 1))
+        book.save(path)
 
 
 def test_a_lone_return_is_remembered_and_its_rows_reused_as_derived(workspace: Workspace) -> None:
@@ -182,14 +210,20 @@ edit = st.tuples(
     hand_text,
 )
 later = st.tuples(st.just("later"), st.integers(min_value=1, max_value=200))
+# The same returns again (nothing new: only the days move, if at all).
+again = st.tuples(st.just("again"))
+sort = st.tuples(st.just("sort"), st.booleans())
+delete = st.tuples(st.just("delete"), st.integers(min_value=0, max_value=50))
 steps = st.lists(
-    st.one_of(intake, second, edit, later, st.tuples(st.just("add"), hand_text)),
+    st.one_of(
+        intake, second, edit, later, again, sort, delete, st.tuples(st.just("add"), hand_text)
+    ),
     min_size=2,
     max_size=8,
 )
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps)
 def test_remembered_rows_give_the_same_tracker_as_deriving_afresh(
     plan: list[tuple[object, ...]],
@@ -215,6 +249,12 @@ def test_remembered_rows_give_the_same_tracker_as_deriving_afresh(
                 )
             elif kind == "later":
                 day += dt.timedelta(days=int(step[1]))  # type: ignore[call-overload]
+            elif kind == "again":
+                pass
+            elif workspace.tracker_path().exists() and kind == "sort":
+                _sort_rows(workspace.tracker_path(), bool(step[1]))
+            elif workspace.tracker_path().exists() and kind == "delete":
+                _delete_row(workspace.tracker_path(), int(step[1]))  # type: ignore[call-overload]
             elif workspace.tracker_path().exists() and kind == "edit":
                 _hand_edit(workspace.tracker_path(), int(step[1]), str(step[2]), str(step[3]))  # type: ignore[call-overload]
             elif workspace.tracker_path().exists():
@@ -223,3 +263,26 @@ def test_remembered_rows_give_the_same_tracker_as_deriving_afresh(
             workspace = _run_both(workspace, returns, day)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_settled_pairs_are_skipped_and_give_the_same_tracker_as_merging_every_row(
+    workspace: Workspace, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Pairs whose return and rows are unchanged are not read or merged again (see owner_memo),
+    across a RAG boundary too, and the tracker is byte for byte the one merging every row gives."""
+    returns = [
+        stored_return(agency, _actions(list(ACTIONS[:3]), "Lead officer"), audit=AUDIT)
+        for agency in AGENCIES
+    ]
+    apply_returns(workspace, returns, [], today=TODAY)
+    # A correction from one agency: the others' rows are skipped.
+    returns[0] = corrected(
+        returns[0],
+        stored_return(AGENCIES[0], _actions(list(ACTIONS[1:4]), "Other"), audit=AUDIT).data,
+    )
+    for day in (TODAY, TODAY + dt.timedelta(days=250), TODAY + dt.timedelta(days=251)):
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="pipeline.tracker.service"):
+            workspace = _run_both(workspace, returns, day)
+        if day == TODAY:
+            assert "settled rows of" in caplog.text

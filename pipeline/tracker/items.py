@@ -212,17 +212,13 @@ def _derive(
     return entries
 
 
-def action_rows(
+def usable_returns(
     returns: Sequence[StoredReturn],
     catalogue: Catalogue,
     partnership: Partnership,
-    registry: Registry,
-) -> list[QapRow]:
-    """A row per action in each agency's current return (Section 11 actions marked as such).
-
-    A return that is the only one for its (audit, agency) reuses the rows remembered from its
-    last derivation (see pipeline.tracker.derived); the rest are derived afresh.
-    """
+    warn: bool = True,
+) -> list[tuple[StoredReturn, AuditDefinition, _Settings]]:
+    """Returns with actions for a known audit, oldest first, with what their rows take from it."""
     codes = agency_codes(partnership)
     usable: list[tuple[StoredReturn, AuditDefinition, _Settings]] = []
     for stored in sorted(returns, key=lambda s: (s.received_at, s.return_id)):
@@ -232,7 +228,8 @@ def action_rows(
         try:
             audit = catalogue.get(data.audit_id)
         except UnknownAuditError:
-            log.warning("tracker: return %s names an unknown audit; skipped", data.file_name)
+            if warn:
+                log.warning("tracker: return %s names an unknown audit; skipped", data.file_name)
             continue
         agency = partnership.agency(data.agency_key)
         settings = _Settings(
@@ -242,6 +239,23 @@ def action_rows(
             audit.reference_prefix,
         )
         usable.append((stored, audit, settings))
+    return usable
+
+
+def action_rows(
+    returns: Sequence[StoredReturn],
+    catalogue: Catalogue,
+    partnership: Partnership,
+    registry: Registry,
+    owners: dict[str, tuple[str, str]] | None = None,
+) -> list[QapRow]:
+    """A row per action in each agency's current return (Section 11 actions marked as such);
+    `owners`, when given, gets the (audit, agency) of each row of a pair with one return.
+
+    A return that is the only one for its (audit, agency) reuses the rows remembered from its
+    last derivation (see pipeline.tracker.derived); the rest are derived afresh.
+    """
+    usable = usable_returns(returns, catalogue, partnership)
     returns_of = Counter((audit.id, stored.data.agency_key) for stored, audit, _ in usable)
     memo = DerivedMemo(registry.conn)
     remembered: list[list[QapRow] | None] = []
@@ -262,16 +276,20 @@ def action_rows(
     # Every ref in the order first derived; rows from the builder filled in at the end.
     out: dict[str, QapRow | None] = {}
     for (stored, audit, settings), rows in zip(usable, remembered, strict=True):
+        owner = (audit.id, stored.data.agency_key)
         if rows is not None:
             out.update((row.ref, row) for row in rows)
+            if owners is not None:
+                owners.update((row.ref, owner) for row in rows)
             continue
-        owner = (audit.id, stored.data.agency_key)
         records = issued.setdefault(owner, [])
         entries = _derive(builder, registry, records, stored, audit, settings)
         for entry in entries:
             out.setdefault(entry[0], None)
         if returns_of[owner] == 1:
             memo.keep(owner, stamp(stored, settings), entries)
+            if owners is not None:
+                owners.update((entry[0], owner) for entry in entries)
         else:
             memo.forget(owner)
     # Remembered in the commit that keeps the refs they were derived with.

@@ -38,6 +38,8 @@ class MergeResult:
     # Per ref merged this run: (row, offer key, first day, last day) of its RAG when the row
     # will read next time exactly as merged, else None (see Settled).
     settle: Mapping[str, tuple[int, str, int, int] | None] = field(default_factory=dict)
+    # Per ref taken as settled (not merged): (row, first day, last day) of its RAG.
+    taken: Mapping[str, tuple[int, int, int]] = field(default_factory=dict)
 
 
 class _Merger:
@@ -191,11 +193,13 @@ def merge(
     next_row: int = 2,
     settled: Mapping[str, Settled] | None = None,
     digests: Mapping[int, bytes] | None = None,
+    skipped: frozenset[str] = frozenset(),
 ) -> MergeResult:
     """Merge qap's rows into the sheet's: existing rows in place, new ones appended from `next_row`.
 
     A row still `settled` (its digest in `digests`, qap's offer and today's RAG as when it was
-    last merged) is taken as it is: merging it again would change nothing.
+    last merged) is taken as it is: merging it again would change nothing. Refs `skipped` are
+    in rows not given, all settled (see owner_memo).
     """
     merger = _Merger(state, today, rule)
     assigned = assigned or {}
@@ -203,7 +207,8 @@ def merge(
     digests = digests or {}
     day = today.toordinal()
     by_ref = {q.ref: q for q in qap_rows}
-    done: set[str] = set()
+    done: set[str] = set(skipped)
+    taken: dict[str, tuple[int, int, int]] = {}
     final: list[SheetRow] = []
     updated = 0
     # Bound once: the settled check below runs for every one of thousands of rows.
@@ -222,6 +227,7 @@ def merge(
         ):
             keep(typed)
             take(row)
+            taken[typed] = (row.row, memo.first_day, memo.last_day)
             continue
         values = dict(row.values)
         changed: set[str] = set()
@@ -311,4 +317,5 @@ def merge(
         new_rows=tuple(range(next_row, next_row + added)),
         states=states,
         settle=merger.settle,
+        taken=taken,
     )

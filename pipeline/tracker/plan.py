@@ -16,6 +16,7 @@ from pipeline.tracker.book import Book
 from pipeline.tracker.columns import TRACKER_SHEET
 from pipeline.tracker.items import action_rows, assign_hand_refs, combine, lead_keys, update_rows
 from pipeline.tracker.merge import MergeResult, merge
+from pipeline.tracker.owner_memo import Skip
 from pipeline.tracker.rag import RagRule
 from pipeline.tracker.records import LogEntry, SheetRow
 from pipeline.tracker.registry import Registry, open_registry
@@ -61,9 +62,12 @@ def _made_by_openpyxl(path: Path | None) -> bytes:
     return buffer.getvalue()
 
 
-def load_book(path: Path | None, registry: Registry) -> tuple[Book, TrackerSheet]:
+def load_book(
+    path: Path | None, registry: Registry, skip: Skip | None = None
+) -> tuple[Book, TrackerSheet]:
     """The workbook (a new one when `path` is None) and its Tracker sheet read, reusing rows read
-    before whose bytes are unchanged; an unreadable file is a TrackerError and left untouched."""
+    before whose bytes are unchanged (and not reading the rows `skip` names, when it holds); an
+    unreadable file is a TrackerError and left untouched."""
     from lxml.etree import XMLSyntaxError
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -76,7 +80,8 @@ def load_book(path: Path | None, registry: Registry) -> tuple[Book, TrackerSheet
         entry = book.sheet(TRACKER_SHEET)
         assert entry is not None
         known = registry.row_reads()
-        sheet = read_sheet(book, entry.part, known, registry.sheet_memo())
+        rows = (skip.part, skip.rows) if skip is not None else None
+        sheet = read_sheet(book, entry.part, known, registry.sheet_memo(), rows)
         registry.keep_row_reads(sheet.read_now, sheet.digests.values(), len(known))
         return book, sheet
     except (
@@ -103,12 +108,15 @@ def plan_merge(
     returns: Sequence[StoredReturn],
     updates: Sequence[StoredReturn],
     fresh: bool,
+    skip: Skip | None = None,
+    owners: dict[str, tuple[str, str]] | None = None,
 ) -> tuple[MergeResult, list[LogEntry]]:
-    """Merge qap's rows into the Tracker sheet's (in memory); notices not yet logged."""
+    """Merge qap's rows into the Tracker sheet's (in memory); notices not yet logged. `skip`
+    names the refs of the rows the sheet skipped; `owners` gets each lone pair's refs."""
     partnership = ctx.partnership
     rows, next_row = sheet.rows, sheet.next_row
     assigned = assign_hand_refs(rows, ctx.catalogue, partnership, registry)
-    actions = action_rows(returns, ctx.catalogue, partnership, registry)
+    actions = action_rows(returns, ctx.catalogue, partnership, registry, owners)
     # Leads matter only to progress updates; finding them reads every row's agency.
     leads: dict[str, str | None] = {}
     if updates:
@@ -129,6 +137,7 @@ def plan_merge(
         next_row=next_row,
         settled={} if fresh else registry.settled(),
         digests=sheet.digests,
+        skipped=skip.refs if skip is not None and sheet.skipped else frozenset(),
     )
     if not notices:
         return result, []

@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING
 from pipeline.errors import TrackerBusy, TrackerError
 from pipeline.model import StoredReturn
 from pipeline.tracker.columns import BY_KEY, QAP_SHEETS, TRACKER_SHEET
-from pipeline.tracker.merge import MergeResult
+from pipeline.tracker.merge import MergeResult, offer_key
+from pipeline.tracker.owner_memo import Skip, lone_stamps, pairs_after, plan_skip
+from pipeline.tracker.owner_memo import store as store_pairs
 from pipeline.tracker.package import dropped_features, fingerprint, owner_files
 from pipeline.tracker.package_write import PackageWriter, QapSheet, sheet_names
 from pipeline.tracker.plan import Context, ledger_returns, load_book, make_context, plan_merge
@@ -35,6 +37,7 @@ from pipeline.tracker.state import Settled
 from pipeline.tracker.summary import (
     AUDIT_LABEL,
     Counts,
+    Label,
     ReturnsGrid,
     agency_label,
     counts_by_each,
@@ -82,9 +85,16 @@ class _Figures:
         return hashlib.sha256(repr(self).encode()).hexdigest()
 
 
-def _figures(ctx: Context, result: MergeResult, returns: Sequence[StoredReturn]) -> _Figures:
+def _labels(ctx: Context) -> tuple[Label, Label]:
+    return agency_label(ctx.partnership), AUDIT_LABEL
+
+
+def _figures(
+    ctx: Context, result: MergeResult, returns: Sequence[StoredReturn], skip: Skip | None
+) -> _Figures:
     partnership = ctx.partnership
-    by_agency, by_audit = counts_by_each(result.rows, (agency_label(partnership), AUDIT_LABEL))
+    more = skip.counts if skip is not None else ()
+    by_agency, by_audit = counts_by_each(result.rows, _labels(ctx), more)
     return _Figures(
         tuple(by_agency),
         tuple(by_audit),
@@ -128,7 +138,7 @@ def _render(
     for write in result.writes:
         patch.write(write)
     patch.fit_heights(column_widths(sheet.root))
-    patch.finish(max((r.row for r in result.rows), default=1))
+    patch.finish(max(max((r.row for r in result.rows), default=1), max(sheet.skipped, default=1)))
     title = partnership.short_name or partnership.name
     summary, chart = build_summary(styles, title, ctx.today, figures.by_agency, figures.by_audit)
     log_sheet = log_grid(styles, book, styles_read, registry, entries)
@@ -296,12 +306,27 @@ def _apply(
             before = fingerprint(path)
             fresh = before is None
             owners = owner_files(path)
-            book, sheet = load_book(None if fresh else path, registry)
+            # Pairs whose rows need no reading or merging (see owner_memo): none with updates.
+            stamps = {} if updates else lone_stamps(returns, ctx.catalogue, ctx.partnership)
+            rule = offer_key(None, ctx.rule)
+            day = ctx.today.toordinal()
+            skip = None if fresh or not stamps else plan_skip(registry.conn, stamps, day, rule)
+            book, sheet = load_book(None if fresh else path, registry, skip)
+            skip = skip if sheet.skipped else None
+            if skip is not None:
+                log.info(
+                    "tracker: %d settled rows of %d pairs skipped",
+                    len(sheet.skipped),
+                    len(skip.pairs),
+                )
             # Only a workbook openpyxl had to remake can lose parts; a patch copies them all.
             dropped = dropped_features(path) if book.rebuilt else []
-            result, notices = plan_merge(ctx, registry, sheet, returns, updates, fresh)
+            pair_of: dict[str, tuple[str, str]] = {}
+            result, notices = plan_merge(
+                ctx, registry, sheet, returns, updates, fresh, skip, pair_of
+            )
             entries = _stamp([*notices, *result.log], ctx.now)
-            figures = _figures(ctx, result, returns)
+            figures = _figures(ctx, result, returns, skip)
             quiet = not (result.writes or entries or owners or dropped or pending.exists())
             if quiet and not fresh and figures.digest() == registry.sheets_digest():
                 message = f"{path} is already up to date: nothing to change."
@@ -335,6 +360,16 @@ def _apply(
             reads, settled, log_sheet, memo = _remember_rows(
                 draft, book, sheet, result, saved_bytes
             )
+            columns = [column for column, _ in _labels(ctx)]
+            pairs = (
+                pairs_after(
+                    stamps, pair_of, result.rows, result.taken, settled, skip, rule, columns
+                )
+                if memo is not None and stamps
+                else {}
+            )
+            # Written in the transaction commit_write commits, with the sheet memo it is tied to.
+            store_pairs(registry.conn, memo.part if memo is not None else None, pairs)
             registry.commit_write(
                 result.states,
                 entries,

@@ -74,6 +74,8 @@ class TrackerSheet:
     # What the digests are keyed with (see _context), and the digest of the part as stored.
     context: bytes | None = None
     stored: bytes | None = None
+    # Rows not read (see owner_memo): settled rows of pairs an update need not merge.
+    skipped: frozenset[int] = frozenset()
 
 
 class CellReader:
@@ -163,12 +165,14 @@ def read_sheet(
     part: str,
     known: Mapping[bytes, str | None] | None = None,
     memo: SheetMemo | None = None,
+    skip: tuple[bytes, frozenset[int]] | None = None,
 ) -> TrackerSheet:
     """Parse the Tracker sheet: columns by header (missing ones placed after the last), then rows.
 
     `known` holds rows read before (as JSON), by digest: a row whose bytes, shared strings, styles and
     columns are all unchanged is taken from it instead of being read cell by cell. `memo` gives
-    the rows' spans and digests while the part is exactly as qap saved it.
+    the rows' spans and digests while the part is exactly as qap saved it; `skip` (the part as
+    stored, row numbers) rows not to read while the memo holds and the part is that one.
     """
     raw = book.read(part)
     stored = book.stored_digest(part)
@@ -191,14 +195,16 @@ def read_sheet(
             missing.append(spec.key)
     context: bytes | None = None
     digests: Mapping[int, bytes] = {}
+    skipped: frozenset[int] = frozenset()
     if known is not None:
         context = _context(book, part_bytes(book, "styles"), columns)
         if memo is not None and memo.holds(stored, context):
             digests = memo.digests
+            skipped = skip[1] if skip is not None and skip[0] == stored else skipped
         else:
             digests = _digests(raw, store, context)
     read_now: dict[bytes, str | None] = {}
-    rows, next_row = _rows(store, columns, values, digests, known or {}, read_now)
+    rows, next_row = _rows(store, columns, values, digests, known or {}, read_now, skipped)
     return TrackerSheet(
         store.skeleton,
         columns,
@@ -211,6 +217,7 @@ def read_sheet(
         digests,
         context if digests else None,
         stored,
+        skipped,
     )
 
 
@@ -323,8 +330,10 @@ def _rows(
     digests: Mapping[int, bytes],
     known: Mapping[bytes, str | None],
     read_now: dict[bytes, str | None],
+    skipped: frozenset[int] = frozenset(),
 ) -> tuple[list[SheetRow], int]:
-    """Every non-empty row under the header as canonical values, and the first free row number.
+    """Every non-empty row under the header but those `skipped` as canonical values, and the
+    first free row number (past skipped rows too).
 
     Rows read before are taken by digest; the others are parsed together and read cell by cell.
     """
@@ -334,7 +343,7 @@ def _rows(
     width = len(order)
     before_of, digest_of = known.get, digests.get
     for number in sorted(store.spans):
-        if number < 2:
+        if number < 2 or number in skipped:
             continue
         # A row without a digest (None) is never known.
         before = before_of(digest_of(number), _UNKNOWN)  # type: ignore[arg-type]
@@ -351,7 +360,7 @@ def _rows(
     for row in _read_cells(store.read(unread), columns, values, digests, read_now):
         found[row.row] = row
     rows = [found[number] for number in sorted(found)] if unread else list(found.values())
-    return rows, (rows[-1].row if rows else 1) + 1
+    return rows, max(rows[-1].row if rows else 1, max(skipped, default=1)) + 1
 
 
 def _read_cells(

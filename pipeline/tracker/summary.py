@@ -48,9 +48,14 @@ def _counts(label: str, tally: Mapping[tuple[str, str], int]) -> Counts:
 Label = tuple[str, Callable[[str], str]]
 
 
-def counts_by_each(rows: Sequence[SheetRow], labels: Sequence[Label]) -> list[list[Counts]]:
+def counts_by_each(
+    rows: Sequence[SheetRow],
+    labels: Sequence[Label],
+    more: Sequence[tuple[int, tuple[str, ...], int]] = (),
+) -> list[list[Counts]]:
     """Counts per label (an agency, an audit), in order of first appearance, plus a total line,
-    for each of several labels, in one pass over the rows."""
+    for each of several labels, in one pass over the rows; `more` counts rows not given, as
+    (first row, key, count) by the keys counted here (see owner_memo)."""
     # Rows counted by (status, RAG, each label's column): thousands of rows, few such keys.
     columns = [column for column, _ in labels]
     # Counted by Counter's own loop, a generator feeding it: cheaper than `+= 1` per row.
@@ -59,6 +64,8 @@ def counts_by_each(rows: Sequence[SheetRow], labels: Sequence[Label]) -> list[li
         for values in [row.values for row in rows]
         if values.get("ref")
     )
+    if more:
+        keys = _with_more(rows, columns, keys, more)
     tallies: list[dict[str, Counter[tuple[str, str]]]] = [{} for _ in labels]
     everything: Counter[tuple[str, str]] = Counter()
     for key, number in keys.items():
@@ -72,6 +79,31 @@ def counts_by_each(rows: Sequence[SheetRow], labels: Sequence[Label]) -> list[li
             tally[pair] += number
     total = _counts("All items", everything)
     return [[*(_counts(n, t) for n, t in by_name.items()), total] for by_name in tallies]
+
+
+def _with_more(
+    rows: Sequence[SheetRow],
+    columns: Sequence[str],
+    keys: Counter[tuple[str, ...]],
+    more: Sequence[tuple[int, tuple[str, ...], int]],
+) -> Counter[tuple[str, ...]]:
+    """Keys counted in rows and in `more` together, in order of the first row each is on, as
+    counting every row in order would have them."""
+    first: dict[tuple[str, ...], int] = {}
+    for row in rows:
+        values = row.values
+        if values.get("ref"):
+            key = (
+                values.get("status", ""),
+                values.get("rag", ""),
+                *[values.get(c, "") for c in columns],
+            )
+            first.setdefault(key, row.row)
+    total = Counter(keys)
+    for at, key, number in more:
+        total[key] += number
+        first[key] = min(first.get(key, at), at)
+    return Counter({key: total[key] for key in sorted(total, key=first.__getitem__)})
 
 
 def agency_label(partnership: Partnership) -> Label:
