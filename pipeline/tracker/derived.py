@@ -94,6 +94,11 @@ class DerivedMemo:
         }
         self.kept: dict[str, tuple[str, bytes] | None] = {}
 
+    def holds(self, owner: Owner, stamp_: str) -> bool:
+        """Whether rows are remembered for the pair's lone return with this stamp."""
+        found = self.known.get(_key(owner))
+        return found is not None and found[0] == stamp_
+
     def rows(self, owner: Owner, stamp_: str, source: str) -> list[QapRow] | None:
         """The rows remembered for the pair's lone return with this stamp, else None."""
         found = self.known.get(_key(owner))

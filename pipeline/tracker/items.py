@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from difflib import SequenceMatcher
 from typing import NamedTuple
 
@@ -248,9 +248,11 @@ def action_rows(
     partnership: Partnership,
     registry: Registry,
     owners: dict[str, tuple[str, str]] | None = None,
+    skipped: Collection[tuple[str, str]] = (),
 ) -> list[QapRow]:
     """A row per action in each agency's current return (Section 11 actions marked as such);
-    `owners`, when given, gets the (audit, agency) of each row of a pair with one return.
+    `owners`, when given, gets the (audit, agency) of each row of a pair with one return. Pairs
+    `skipped` (see owner_memo) give no rows while their rows would be the ones remembered.
 
     A return that is the only one for its (audit, agency) reuses the rows remembered from its
     last derivation (see pipeline.tracker.derived); the rest are derived afresh.
@@ -262,9 +264,11 @@ def action_rows(
     for stored, audit, settings in usable:
         owner = (audit.id, stored.data.agency_key)
         lone = returns_of[owner] == 1
-        remembered.append(
-            memo.rows(owner, stamp(stored, settings), stored.data.file_name) if lone else None
-        )
+        stamp_ = stamp(stored, settings) if lone else ""
+        if lone and owner in skipped and memo.holds(owner, stamp_):
+            remembered.append([])
+            continue
+        remembered.append(memo.rows(owner, stamp_, stored.data.file_name) if lone else None)
     fresh = {
         (audit.id, stored.data.agency_key)
         for (stored, audit, _), rows in zip(usable, remembered, strict=True)

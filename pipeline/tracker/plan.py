@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +12,7 @@ from pipeline.config import Partnership
 from pipeline.definitions import Catalogue, load_catalogue
 from pipeline.errors import TrackerError
 from pipeline.model import StoredReturn, TrackerItem
+from pipeline.tracker import row_memory
 from pipeline.tracker.book import Book
 from pipeline.tracker.columns import TRACKER_SHEET
 from pipeline.tracker.items import action_rows, assign_hand_refs, combine, lead_keys, update_rows
@@ -21,6 +22,7 @@ from pipeline.tracker.rag import RagRule
 from pipeline.tracker.records import LogEntry, SheetRow
 from pipeline.tracker.registry import Registry, open_registry
 from pipeline.tracker.sheet_read import TrackerSheet
+from pipeline.tracker.state import Settled
 from pipeline.workspace import Workspace
 
 
@@ -79,10 +81,24 @@ def load_book(
             book = Book(_made_by_openpyxl(path), rebuilt=True)
         entry = book.sheet(TRACKER_SHEET)
         assert entry is not None
-        known = registry.row_reads()
+        memo = registry.sheet_memo()
         rows = (skip.part, skip.rows) if skip is not None else None
-        sheet = read_sheet(book, entry.part, known, registry.sheet_memo(), rows)
-        registry.keep_row_reads(sheet.read_now, sheet.digests.values(), len(known))
+        stored_part = book.stored_digest(entry.part)
+        if (
+            skip is not None
+            and memo is not None
+            and memo.holds(stored_part)
+            and skip.part == memo.part
+        ):
+            # Only the rows not skipped are looked up (a row is read afresh if not found).
+            digests = [d for n, d in memo.digests.items() if n not in skip.rows]
+            known = row_memory.row_reads(registry.conn, digests)
+            stored = row_memory.row_read_count(registry.conn)
+        else:
+            known = registry.row_reads()
+            stored = len(known)
+        sheet = read_sheet(book, entry.part, known, memo, rows)
+        row_memory.keep_row_reads(registry.conn, sheet.read_now, sheet.digests.values(), stored)
         return book, sheet
     except (
         zipfile.BadZipFile,
@@ -116,7 +132,8 @@ def plan_merge(
     partnership = ctx.partnership
     rows, next_row = sheet.rows, sheet.next_row
     assigned = assign_hand_refs(rows, ctx.catalogue, partnership, registry)
-    actions = action_rows(returns, ctx.catalogue, partnership, registry, owners)
+    skipped = skip.pairs if skip is not None and sheet.skipped else {}
+    actions = action_rows(returns, ctx.catalogue, partnership, registry, owners, skipped)
     # Leads matter only to progress updates; finding them reads every row's agency.
     leads: dict[str, str | None] = {}
     if updates:
@@ -135,7 +152,7 @@ def plan_merge(
         assigned=assigned,
         gone_noted=frozenset() if fresh else registry.gone_noted(),
         next_row=next_row,
-        settled={} if fresh else registry.settled(),
+        settled=_settled(registry, rows, fresh, skipped),
         digests=sheet.digests,
         skipped=skip.refs if skip is not None and sheet.skipped else frozenset(),
     )
@@ -146,6 +163,19 @@ def plan_merge(
         n for n in notices if (n.ref, n.column, n.change, n.detail, n.source) not in known
     ]
     return result, fresh_notices
+
+
+def _settled(
+    registry: Registry, rows: Sequence[SheetRow], fresh: bool, skipped: Collection[object]
+) -> dict[str, Settled]:
+    """Rows settled when last merged: none for a fresh tracker; only the rows read when pairs
+    were skipped (a few hundred looked up, not every row fetched)."""
+    if fresh:
+        return {}
+    if not skipped:
+        return registry.settled()
+    typed = (row.values.get("ref", "").strip().upper() for row in rows)
+    return row_memory.settled(registry.conn, [ref for ref in typed if ref])
 
 
 def ledger_returns(workspace: Workspace) -> tuple[list[StoredReturn], list[StoredReturn]]:

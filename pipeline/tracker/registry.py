@@ -12,6 +12,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import NamedTuple
 
+from pipeline.tracker import row_memory
 from pipeline.tracker.records import LogEntry
 from pipeline.tracker.sheet_memo import SheetMemo
 from pipeline.tracker.state import RowState, Settled, States, StoredRows
@@ -211,11 +212,8 @@ class Registry:
         )
 
     def settled(self) -> dict[str, Settled]:
-        """Rows as qap last merged them, by ref (see Settled)."""
-        query = "SELECT ref, digest, offer, first_day, last_day FROM row_settled"
-        make = Settled._make
-        # One list fetched and sliced: a third cheaper than unpacking each of 5,000 rows.
-        return {row[0]: make(row[1:]) for row in self.conn.execute(query).fetchall()}
+        """Rows as qap last merged them, by ref (see Settled and row_memory)."""
+        return row_memory.settled(self.conn)
 
     def _from_cells(self) -> None:
         """Move per-cell state an older qap kept (the cells table) into per-row state, once."""
@@ -332,32 +330,8 @@ class Registry:
             return None
 
     def row_reads(self) -> dict[bytes, str | None]:
-        """Tracker rows as last read (their values as one text, see sheet_read), by the digest of
-        what they were read from."""
-        return dict(self.conn.execute("SELECT digest, vals FROM row_reads").fetchall())
-
-    def keep_row_reads(
-        self,
-        read_now: Mapping[bytes, str | None],
-        current: Collection[bytes],
-        stored: int,
-    ) -> None:
-        """Store rows read this time; once rows no longer in the sheet outnumber those in it,
-        keep only the sheet's (`stored`: how many rows the table held when read)."""
-        fresh = list(read_now.items())
-        prune = stored + len(fresh) > 2 * len(current) + 64
-        if not fresh and not prune:
-            # Even an empty write transaction costs a commit (tens of ms on a busy disk).
-            return
-        with self.conn:
-            if prune:
-                kept = self.conn.execute("SELECT digest, vals FROM row_reads").fetchall()
-                wanted = set(current)
-                self.conn.execute("DELETE FROM row_reads")
-                fresh += [(digest, vals) for digest, vals in kept if digest in wanted]
-            self.conn.executemany(
-                "INSERT OR REPLACE INTO row_reads (digest, vals) VALUES (?, ?)", fresh
-            )
+        """Tracker rows as last read, by digest (see row_memory)."""
+        return row_memory.row_reads(self.conn)
 
     def log_sheet(self) -> str | None:
         """The Log sheet as qap last saved it (see log_sheet.LogSheet), if the log still reads
