@@ -178,9 +178,11 @@ class Registry:
 
     def register_seen(self, refs: Iterable[str]) -> None:
         """Remember refs typed in the workbook by hand, so qap never issues them again."""
-        # Nearly every typed ref is known already: one query finds the few that are not.
-        known = {ref for (ref,) in self.conn.execute("SELECT ref FROM refs")}
-        new = [ref for ref in dict.fromkeys(refs) if ref not in known]
+        # Nearly every typed ref is known already: only the typed ones are looked up.
+        typed = list(dict.fromkeys(refs))
+        query = "SELECT ref FROM refs WHERE ref IN ("
+        known = {ref for (ref,) in row_memory.some_rows(self.conn, query, typed)}
+        new = [ref for ref in typed if ref not in known]
         if not new:
             return
         self._top.clear()

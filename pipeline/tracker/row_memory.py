@@ -12,7 +12,9 @@ from pipeline.tracker.state import Settled
 _CHUNK = 900
 
 
-def _some(conn: sqlite3.Connection, query: str, keys: Iterable[object]) -> list[tuple[object, ...]]:
+def some_rows(
+    conn: sqlite3.Connection, query: str, keys: Iterable[object]
+) -> list[tuple[object, ...]]:
     """Rows of `query` (ending in `IN (`) for these keys, a chunk of keys a statement."""
     wanted = list(dict.fromkeys(keys))
     found: list[tuple[object, ...]] = []
@@ -30,7 +32,7 @@ def row_reads(
     if digests is None:
         return dict(conn.execute("SELECT digest, vals FROM row_reads").fetchall())
     query = "SELECT digest, vals FROM row_reads WHERE digest IN ("
-    return dict(_some(conn, query, digests))  # type: ignore[arg-type]
+    return dict(some_rows(conn, query, digests))  # type: ignore[arg-type]
 
 
 def row_read_count(conn: sqlite3.Connection) -> int:
@@ -69,6 +71,6 @@ def settled(conn: sqlite3.Connection, refs: Iterable[str] | None = None) -> dict
     rows = (
         conn.execute(query).fetchall()
         if refs is None
-        else _some(conn, query + " WHERE ref IN (", refs)
+        else some_rows(conn, query + " WHERE ref IN (", refs)
     )
     return {row[0]: make(row[1:]) for row in rows}  # type: ignore[misc]
