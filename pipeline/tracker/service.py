@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from pipeline.errors import TrackerBusy, TrackerError
 from pipeline.model import StoredReturn
+from pipeline.tracker.after_write import remember_rows
 from pipeline.tracker.columns import BY_KEY, QAP_SHEETS, TRACKER_SHEET
 from pipeline.tracker.merge import MergeResult, offer_key
 from pipeline.tracker.owner_memo import Skip, lone_stamps, pairs_after, plan_skip
@@ -33,7 +34,6 @@ from pipeline.tracker.safe import (
     retire_pending,
     save_to_temp,
 )
-from pipeline.tracker.state import Settled
 from pipeline.tracker.summary import (
     AUDIT_LABEL,
     Counts,
@@ -49,7 +49,6 @@ if TYPE_CHECKING:
     from pipeline.tracker.book import Book
     from pipeline.tracker.grid_xml import Grid
     from pipeline.tracker.package_write import PackageWriter
-    from pipeline.tracker.sheet_memo import SheetMemo
     from pipeline.tracker.sheet_read import TrackerSheet
     from pipeline.tracker.sheet_write import SheetPatch
 
@@ -181,32 +180,6 @@ def _save(draft: _Draft, folder: Path, result: MergeResult) -> Path:
             "left exactly as it was. Check the folder is writable and has space, then run "
             "`qap tracker` again."
         ) from None
-
-
-def _remember_rows(
-    draft: _Draft, book: Book, sheet: TrackerSheet, result: MergeResult, saved: bytes
-) -> tuple[dict[bytes, str | None], dict[str, Settled | None], str | None, SheetMemo | None]:
-    """How the rows qap wrote will read, with the styles as saved, for the next run; which
-    rows merged this time are settled, by the digest they will read with; the Log as saved;
-    the Tracker sheet's memo (`saved`: the zip's bytes as saved)."""
-    from pipeline.tracker.log_sheet import saved_log_sheet
-    from pipeline.tracker.sheet_read import memo_after_write, reads_after_write
-
-    part = book.part_of_type("styles")
-    styles = draft.writer.parts.get(part) if part else None
-    if styles is None:
-        styles = book.read(part) if part and book.has(part) else b"-"
-    read_now, written, context = reads_after_write(sheet, book, styles)
-    settled: dict[str, Settled | None] = {}
-    for ref, settle in result.settle.items():
-        digest = None
-        if settle is not None and sheet.digests:
-            row = settle[0]
-            digest = written.get(row) if row in sheet.elements.emitted else sheet.digests.get(row)
-        settled[ref] = None if settle is None or digest is None else Settled(digest, *settle[1:])
-    entry = book.sheet(TRACKER_SHEET)
-    memo = memo_after_write(sheet, entry.part, written, context, saved) if entry else None
-    return read_now, settled, saved_log_sheet(draft.writer, draft.log, styles), memo
 
 
 def _stamp(entries: Sequence[LogEntry], now: dt.datetime) -> list[LogEntry]:
@@ -357,8 +330,8 @@ def _apply(
                 return _deferred(pending, result, message, entries)
             if fresh:
                 registry.forget_cells()
-            reads, settled, log_sheet, memo = _remember_rows(
-                draft, book, sheet, result, saved_bytes
+            reads, settled, log_sheet, memo = remember_rows(
+                draft.writer, draft.patch, draft.log, book, sheet, result, saved_bytes
             )
             columns = [column for column, _ in _labels(ctx)]
             pairs = (

@@ -17,7 +17,7 @@ from pipeline.tracker.book import Book, M, parse_xml, strings_of, text_of
 from pipeline.tracker.cells import canonical
 from pipeline.tracker.columns import COLUMNS, header_key
 from pipeline.tracker.records import SheetRow
-from pipeline.tracker.sheet_memo import SheetMemo, stored_digest
+from pipeline.tracker.sheet_memo import SheetMemo
 from pipeline.tracker.sheet_rows import RowStore
 from pipeline.tracker.styles_xml import date_styles
 
@@ -248,67 +248,6 @@ def _digests(raw: bytes, store: RowStore, key: bytes) -> dict[int, bytes]:
         number: blake2b(raw[start:end], digest_size=16, key=key).digest()
         for number, (start, end) in store.spans.items()
     }
-
-
-def reads_after_write(
-    sheet: TrackerSheet, book: Book, styles: bytes
-) -> tuple[dict[bytes, str | None], dict[int, bytes], bytes | None]:
-    """The rows qap serialised, read back as the next read will read them (same function, the
-    styles as saved), by the digest of the bytes saved: the next run need not read them again;
-    those digests by row number (both empty when rows are not digested); and the context the
-    next read will key digests with (None when rows are not digested)."""
-    emitted = sheet.elements.emitted
-    if not sheet.digests or any(b'"shared"' in row for row in emitted.values()):
-        return {}, {}, None
-    key = _context(book, styles, sheet.columns)
-    digests = {
-        number: hashlib.blake2b(row, digest_size=16, key=key).digest()
-        for number, row in emitted.items()
-    }
-    reader = sheet.reader
-    reader.dates, reader.durations = (
-        date_styles(parse_xml(styles)) if styles != b"-" else (frozenset(), frozenset())
-    )
-    parsed = sheet.elements.parsed
-    read_now: dict[bytes, str | None] = {}
-    elements = ((number, parsed[number]) for number in emitted)
-    for _ in _read_cells(elements, sheet.columns, reader, digests, read_now):
-        pass
-    return read_now, digests, key
-
-
-def memo_after_write(
-    sheet: TrackerSheet,
-    part: str,
-    written: Mapping[int, bytes],
-    context: bytes | None,
-    saved: bytes,
-) -> SheetMemo | None:
-    """The memo of the sheet `part` just saved (`saved`: the zip's bytes), given the digests of
-    the rows qap serialised and the context the next read keys digests with; None when rows are
-    not digested."""
-    import io
-    import zipfile
-
-    store = sheet.elements
-    if context is None or sheet.missing:
-        return None
-    emitted, raw, spans = store.emitted, store.raw, store.spans
-    # Rows qap left alone keep their digests unless the styles qap saved changed the context
-    # (a new tracker's first write does): then they are hashed again, once.
-    kept = sheet.digests if context == sheet.context else {}
-    digests: dict[int, bytes] = {}
-    for number in store.written:
-        digest = written.get(number) if number in emitted else kept.get(number)
-        if digest is None and number not in emitted and number in spans:
-            start, end = spans[number]
-            digest = hashlib.blake2b(raw[start:end], digest_size=16, key=context).digest()
-        if digest is None:
-            return None
-        digests[number] = digest
-    with zipfile.ZipFile(io.BytesIO(saved)) as package:
-        stored = stored_digest(saved, package.getinfo(part))
-    return None if stored is None else SheetMemo(stored, context, store.written, digests)
 
 
 def _cells(row: etree._Element | None, values: CellReader) -> dict[int, object]:

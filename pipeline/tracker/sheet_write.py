@@ -260,6 +260,11 @@ class SheetPatch:
             self._read[number] = found
         return found
 
+    @property
+    def checked(self) -> dict[int, tuple[dict[int, etree._Element], dict[int, object]]]:
+        """Rows read since the date styles were last looked up: their cells and values."""
+        return self._read
+
     def to_bytes(self) -> bytes:
         """The patched sheet part."""
         return self.sheet.elements.to_bytes()
