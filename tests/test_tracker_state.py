@@ -12,7 +12,7 @@ from pipeline.tracker.records import CellState
 from pipeline.tracker.registry import open_registry
 from pipeline.tracker.service import apply_returns
 from pipeline.tracker.sheet_read import TrackerSheet, read_sheet
-from pipeline.tracker.state import ByCell, RowState, States, StoredRows
+from pipeline.tracker.state import ByCell, RowState, States, StoredRows, decode
 from pipeline.workspace import Workspace
 from tests.tracker_helpers import TODAY, police_and_health
 
@@ -100,7 +100,7 @@ def test_row_memory_is_read_only_for_the_refs_asked_for(workspace: Workspace) ->
     apply_returns(workspace, police_and_health(), [], today=TODAY)
     with open_registry(workspace) as registry:
         stored = {
-            ref: RowState(json.loads(offered), json.loads(seen))
+            ref: RowState(decode(offered), decode(seen))
             for ref, offered, seen in registry.conn.execute(
                 "SELECT ref, offered, seen FROM row_state"
             )
@@ -117,3 +117,18 @@ def test_row_memory_is_read_only_for_the_refs_asked_for(workspace: Workspace) ->
         rows.update(replaced)
         assert rows[first] == replaced[first] and rows["NEW-1"] == replaced["NEW-1"]
         assert set(rows) == set(stored) | {"NEW-1"}
+
+
+def test_row_memory_stored_as_json_by_an_older_qap_still_loads(workspace: Workspace) -> None:
+    apply_returns(workspace, police_and_health(), [], today=TODAY)
+    with open_registry(workspace) as registry:
+        stored = registry.conn.execute("SELECT ref, offered, seen FROM row_state").fetchall()
+        assert stored and all(isinstance(offered, bytes) for _, offered, _ in stored)
+        ref, offered, seen = stored[0]
+        registry.conn.execute(
+            "UPDATE row_state SET offered = ?, seen = ? WHERE ref = ?",
+            (json.dumps(decode(offered)), json.dumps(decode(seen)), ref),
+        )
+        registry.conn.commit()
+        row = registry.state().rows.get(ref)
+        assert row == RowState(decode(offered), decode(seen)) and row.offered

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import os
 import re
@@ -15,7 +14,7 @@ from typing import NamedTuple
 from pipeline.tracker import row_memory
 from pipeline.tracker.records import LogEntry
 from pipeline.tracker.sheet_memo import SheetMemo
-from pipeline.tracker.state import RowState, Settled, States, StoredRows
+from pipeline.tracker.state import RowState, Settled, States, StoredRows, encode
 from pipeline.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -237,13 +236,9 @@ class Registry:
         log.info("tracker registry: per-cell state moved to per-row state")
 
     def _store(self, rows: Mapping[str, RowState]) -> None:
-        dumps = json.dumps
         self.conn.executemany(
             "INSERT OR REPLACE INTO row_state (ref, offered, seen) VALUES (?, ?, ?)",
-            [
-                (ref, dumps(row.offered, ensure_ascii=False), dumps(row.seen, ensure_ascii=False))
-                for ref, row in rows.items()
-            ],
+            [(ref, encode(row.offered), encode(row.seen)) for ref, row in rows.items()],
         )
 
     def commit_write(

@@ -8,6 +8,7 @@ merge and its tests ask.
 from __future__ import annotations
 
 import json
+import marshal
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import NamedTuple
 
@@ -78,6 +79,17 @@ class ByCell(Mapping[tuple[str, str], str]):
         return sum(len(row) for row in self.rows.values())
 
 
+def encode(values: Mapping[str, str]) -> bytes:
+    """One side of a row's memory (offered or seen) as stored: marshal, several times quicker
+    to write and read than JSON for the few hundred rows a run stores and reads."""
+    return marshal.dumps(dict(values))
+
+
+def decode(stored: str | bytes) -> dict[str, str]:
+    """One side of a row's memory as encode() stored it, or as JSON text (older registries)."""
+    return marshal.loads(stored) if isinstance(stored, bytes) else json.loads(stored)
+
+
 class StoredRows(Mapping[str, RowState]):
     """Row states as stored (two JSON texts a ref), each read and decoded the first time it is
     asked for.
@@ -87,7 +99,7 @@ class StoredRows(Mapping[str, RowState]):
 
     def __init__(
         self,
-        fetch: Callable[[str], tuple[str, str] | None],
+        fetch: Callable[[str], tuple[str | bytes, str | bytes] | None],
         refs: Callable[[], Iterable[str]],
     ) -> None:
         self.fetch = fetch
@@ -102,7 +114,7 @@ class StoredRows(Mapping[str, RowState]):
         except KeyError:
             stored = self.fetch(ref)
             row = self.decoded[ref] = (
-                None if stored is None else RowState(json.loads(stored[0]), json.loads(stored[1]))
+                None if stored is None else RowState(decode(stored[0]), decode(stored[1]))
             )
         return default if row is None else row
 
