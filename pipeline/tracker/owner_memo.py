@@ -152,7 +152,10 @@ def pairs_after(
     whose rows were merged or taken as settled (`taken`: ref -> row, first and last day) this
     time. `rows` are the merged rows (skipped ones aside); `columns` those Summary counts by."""
     by_ref: dict[str, SheetRow] = {}
-    seen: Counter[str] = Counter(skip.refs if skip else ())
+    # Skipped refs are distinct (a frozenset): each counts once, tested by membership rather
+    # than copied into the Counter (thousands of them, most runs).
+    skipped = skip.refs if skip else frozenset()
+    seen: Counter[str] = Counter()
     for row in rows:
         typed = row.values.get("ref", "").strip().upper()
         if typed:
@@ -168,7 +171,7 @@ def pairs_after(
         windows: list[tuple[int, int]] = []
         for ref in refs:
             memo = settled.get(ref)
-            if ref not in by_ref or seen[ref] != 1:
+            if ref not in by_ref or seen[ref] + (ref in skipped) != 1:
                 break
             if memo is not None:
                 windows.append((memo.first_day, memo.last_day))
