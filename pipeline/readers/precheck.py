@@ -29,10 +29,9 @@ from pipeline.readers.package import (
     KEEP_BYTES,
     RESAVE,
     Package,
-    Part,
     damaged,
-    read_directory,
 )
+from pipeline.readers.zip_directory import Part, read_directory
 
 log = logging.getLogger(__name__)
 
