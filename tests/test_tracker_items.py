@@ -7,7 +7,7 @@ import pytest
 from pipeline.definitions import Catalogue, load_catalogue
 from pipeline.model import RawUpdate
 from pipeline.tracker.columns import agency_codes
-from pipeline.tracker.items import action_rows, assign_hand_refs, lead_keys, update_rows
+from pipeline.tracker.items import action_rows, lead_keys, update_rows
 from pipeline.tracker.records import SheetRow
 from pipeline.tracker.registry import open_registry
 from pipeline.workspace import Workspace
@@ -62,27 +62,6 @@ def test_section_11_and_duplicate_texts(workspace: Workspace, catalogue: Catalog
     assert [r.ref for r in rows] == ["S1126-CSC-01", "S1126-CSC-02"]
     assert {r.values["source"] for r in rows} == {"Section 11"}
     assert rows[0].values["lead_agency"] == "Northshire County Council Children's Social Care"
-
-
-def test_hand_rows_get_refs_that_skip_typed_ones(
-    workspace: Workspace, catalogue: Catalogue
-) -> None:
-    rows = [
-        SheetRow(2, {"ref": "DA26-REC-01", "text": "typed by hand with a ref"}),
-        SheetRow(
-            3,
-            {
-                "ref": "",
-                "text": "Review thresholds",
-                "audit": "Domestic abuse where a child is present",
-            },
-        ),
-        SheetRow(4, {"ref": "", "text": "Police to brief", "lead_agency": "PPU"}),
-        SheetRow(5, {"ref": "", "text": ""}),
-    ]
-    with open_registry(workspace) as registry:
-        assigned = assign_hand_refs(rows, catalogue, workspace.partnership(), registry)
-    assert assigned == {3: "DA26-REC-02", 4: "SCP-POL-01"}
 
 
 def test_updates_apply_only_to_the_agency_own_refs() -> None:

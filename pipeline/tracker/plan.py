@@ -15,7 +15,8 @@ from pipeline.model import StoredReturn, TrackerItem
 from pipeline.tracker import row_memory
 from pipeline.tracker.book import Book
 from pipeline.tracker.columns import TRACKER_SHEET
-from pipeline.tracker.items import action_rows, assign_hand_refs, combine, lead_keys, update_rows
+from pipeline.tracker.hand_refs import assign_hand_refs
+from pipeline.tracker.items import action_rows, combine, lead_keys, update_rows
 from pipeline.tracker.merge import MergeResult, merge
 from pipeline.tracker.owner_memo import Skip
 from pipeline.tracker.rag import RagRule
