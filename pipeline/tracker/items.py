@@ -148,6 +148,10 @@ class _Settings(NamedTuple):
     prefix: str
 
 
+# Returns whose actions become rows, each with its audit and what its rows take from both.
+Usable = list[tuple[StoredReturn, AuditDefinition, _Settings]]
+
+
 def _derive(
     builder: _Builder,
     registry: Registry,
@@ -212,10 +216,10 @@ def usable_returns(
     catalogue: Catalogue,
     partnership: Partnership,
     warn: bool = True,
-) -> list[tuple[StoredReturn, AuditDefinition, _Settings]]:
+) -> Usable:
     """Returns with actions for a known audit, oldest first, with what their rows take from it."""
     codes = agency_codes(partnership)
-    usable: list[tuple[StoredReturn, AuditDefinition, _Settings]] = []
+    usable: Usable = []
     for stored in sorted(returns, key=lambda s: (s.received_at, s.return_id)):
         data = stored.data
         if data.kind != RETURN_FORM or not data.actions:
@@ -237,6 +241,24 @@ def usable_returns(
     return usable
 
 
+def _lone_stamps(usable: Usable) -> dict[tuple[str, str], str]:
+    # Only a pair with one return has its rows remembered (see derived) or skipped (see
+    # owner_memo): the one rule both follow.
+    returns_of = Counter((audit.id, stored.data.agency_key) for stored, audit, _ in usable)
+    return {
+        (audit.id, stored.data.agency_key): stamp(stored, settings)
+        for stored, audit, settings in usable
+        if returns_of[(audit.id, stored.data.agency_key)] == 1
+    }
+
+
+def lone_stamps(
+    returns: Sequence[StoredReturn], catalogue: Catalogue, partnership: Partnership
+) -> dict[tuple[str, str], str]:
+    """The stamp (see derived.stamp) of each (audit, agency) pair's return, for pairs with one."""
+    return _lone_stamps(usable_returns(returns, catalogue, partnership, warn=False))
+
+
 def action_rows(
     returns: Sequence[StoredReturn],
     catalogue: Catalogue,
@@ -253,17 +275,18 @@ def action_rows(
     last derivation (see pipeline.tracker.derived); the rest are derived afresh.
     """
     usable = usable_returns(returns, catalogue, partnership)
-    returns_of = Counter((audit.id, stored.data.agency_key) for stored, audit, _ in usable)
+    stamps = _lone_stamps(usable)
     memo = DerivedMemo(registry.conn)
     remembered: list[list[QapRow] | None] = []
-    for stored, audit, settings in usable:
+    for stored, audit, _ in usable:
         owner = (audit.id, stored.data.agency_key)
-        lone = returns_of[owner] == 1
-        stamp_ = stamp(stored, settings) if lone else ""
-        if lone and owner in skipped and memo.holds(owner, stamp_):
+        stamp_ = stamps.get(owner)
+        if stamp_ is None:
+            remembered.append(None)
+        elif owner in skipped and memo.holds(owner, stamp_):
             remembered.append([])
-            continue
-        remembered.append(memo.rows(owner, stamp_, stored.data.file_name) if lone else None)
+        else:
+            remembered.append(memo.rows(owner, stamp_, stored.data.file_name))
     fresh = {
         (audit.id, stored.data.agency_key)
         for (stored, audit, _), rows in zip(usable, remembered, strict=True)
@@ -285,8 +308,8 @@ def action_rows(
         entries = _derive(builder, registry, records, stored, audit, settings)
         for entry in entries:
             out.setdefault(entry[0], None)
-        if returns_of[owner] == 1:
-            memo.keep(owner, stamp(stored, settings), entries)
+        if owner in stamps:
+            memo.keep(owner, stamps[owner], entries)
             if owners is not None:
                 owners.update((entry[0], owner) for entry in entries)
         else:

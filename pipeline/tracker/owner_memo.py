@@ -22,10 +22,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from pipeline.config import Partnership
-from pipeline.definitions import Catalogue
-from pipeline.model import StoredReturn
-from pipeline.tracker.derived import stamp
 from pipeline.tracker.records import SheetRow
 from pipeline.tracker.state import Settled
 
@@ -65,21 +61,6 @@ class Skip:
     refs: frozenset[str]
     pairs: Mapping[Owner, PairSettled]
     counts: tuple[Count, ...] = field(default=())
-
-
-def lone_stamps(
-    returns: Sequence[StoredReturn], catalogue: Catalogue, partnership: Partnership
-) -> dict[Owner, str]:
-    """The stamp (see derived.stamp) of each (audit, agency) pair's return, for pairs with one."""
-    from pipeline.tracker.items import usable_returns
-
-    usable = usable_returns(returns, catalogue, partnership, warn=False)
-    returns_of = Counter((audit.id, stored.data.agency_key) for stored, audit, _ in usable)
-    return {
-        (audit.id, stored.data.agency_key): stamp(stored, settings)
-        for stored, audit, settings in usable
-        if returns_of[(audit.id, stored.data.agency_key)] == 1
-    }
 
 
 def _load(conn: sqlite3.Connection) -> tuple[bytes, dict[Owner, PairSettled]] | None:

@@ -17,8 +17,9 @@ from pipeline.errors import TrackerBusy, TrackerError
 from pipeline.model import StoredReturn
 from pipeline.tracker.after_write import remember_rows
 from pipeline.tracker.columns import BY_KEY, QAP_SHEETS, TRACKER_SHEET
+from pipeline.tracker.items import lone_stamps
 from pipeline.tracker.merge import MergeResult, offer_key
-from pipeline.tracker.owner_memo import Skip, lone_stamps, pairs_after, plan_skip
+from pipeline.tracker.owner_memo import Skip, pairs_after, plan_skip
 from pipeline.tracker.owner_memo import store as store_pairs
 from pipeline.tracker.package import dropped_features, fingerprint, owner_files
 from pipeline.tracker.package_write import PackageWriter, QapSheet, sheet_names
