@@ -123,7 +123,6 @@ def test_answer_variants_vary_free_text_and_nothing_else(tmp_path: Path) -> None
     # The bench's returns must not be the same answers over and over, or qap's memos of
     # repeated text would flatter the reading figures: each variant's free text is its own,
     # while its identity, options, dates and the issues qap finds stay those of the sample.
-    sys.path.insert(0, str(ROOT))
     from bench.inputs import TINY, answer_variant, free_texts, make_workspace, style_samples
     from pipeline.identify import identify_return
     from pipeline.normalise import normalise_return
