@@ -23,7 +23,6 @@ log = logging.getLogger(__name__)
 
 # Fits a printed A4 page in a monospaced font, and Notepad without scrolling.
 WIDTH = 78
-# Whitespace textwrap turns into spaces (a plain space it leaves alone inside a line).
 # identify's methods, in words an agency understands.
 _METHODS = {
     "coordinator": "placed by the Quality Assurance Coordinator",
