@@ -123,3 +123,56 @@ def test_parts_are_deflated_at_qap_s_level(workspace: Workspace) -> None:
     deflate = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
     assert info.compress_type == zipfile.ZIP_DEFLATED
     assert info.compress_size == len(deflate.compress(data) + deflate.flush())
+
+
+def test_check_saved_refuses_a_file_that_is_not_what_was_written(tmp_path: Path) -> None:
+    from pipeline.tracker.package_write import check_saved
+
+    written = _zip_of({"xl/workbook.xml": b"<x/>"})
+    path = tmp_path / "temp.xlsx"
+    path.write_bytes(written[:-10])
+    with pytest.raises(zipfile.BadZipFile, match=r"temp\.xlsx holds \d+ bytes that differ"):
+        check_saved(path, written)
+    flipped = bytearray(written)
+    flipped[40] ^= 0xFF
+    path.write_bytes(bytes(flipped))
+    with pytest.raises(zipfile.BadZipFile, match="differ"):
+        check_saved(path, written)
+
+
+def test_a_temp_file_changed_after_saving_leaves_the_tracker_as_it_was(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.tracker import service
+
+    apply_returns(workspace, police_and_health(), [], today=TODAY)
+    path = workspace.tracker_path()
+    before = path.read_bytes()
+    real_save = service.save_to_temp
+
+    def save_then_spoil(folder: Path, save: object, check: object) -> Path:
+        def spoiled(temp: Path) -> None:
+            save(temp)  # type: ignore[operator]
+            data = bytearray(temp.read_bytes())
+            data[len(data) // 2] ^= 0xFF
+            temp.write_bytes(bytes(data))
+
+        return real_save(folder, spoiled, check)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(service, "save_to_temp", save_then_spoil)
+    with pytest.raises(TrackerError, match="left exactly as it was"):
+        apply_returns(workspace, _more(), [], today=TODAY)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in path.parent.iterdir() if p.suffix == ".xlsx") == ["tracker.xlsx"]
+    monkeypatch.undo()
+    assert apply_returns(workspace, _more(), [], today=TODAY).added == 1
+
+
+def _zip_of(parts: dict[str, bytes]) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
+        for name, data in parts.items():
+            package.writestr(name, data)
+    return buffer.getvalue()

@@ -8,6 +8,7 @@ own sheets (with the Summary chart) are written anew.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import posixpath
 import re
 import zipfile
@@ -80,6 +81,8 @@ class PackageWriter:
         self.tracker_root: etree._Element | None = None
         # qap's sheets' parts, by sheet name.
         self.sheet_parts: dict[str, str] = {}
+        # The package's bytes as save() last wrote them.
+        self.saved = b""
 
     def _free(self, pattern: str) -> str:
         number = 1
@@ -238,7 +241,8 @@ class PackageWriter:
                 view.set("firstSheet", "0")
 
     def save(self, target: Path, level: int = COMPRESS_LEVEL) -> None:
-        """Write the package: new parts as built, every other part copied unchanged."""
+        """Write the package to `target`: new parts as built, every other part copied unchanged;
+        the bytes written are kept as `saved`, for check_saved."""
         book = self.book
         self.parts[book.workbook_part] = _xml(book.workbook)
         self.parts[rels_name(book.workbook_part)] = _xml(book.workbook_rels)
@@ -249,7 +253,8 @@ class PackageWriter:
         self.parts["[Content_Types].xml"] = _xml(self.types)
         now = dt.datetime.now().timetuple()[:6]
         written: set[str] = set()
-        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as out:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as out:
             for info in book.zip.infolist():
                 name = info.filename
                 if name in written or (name in self.dropped and name not in self.parts):
@@ -264,17 +269,22 @@ class PackageWriter:
                     item = zipfile.ZipInfo(name, now)
                     item.compress_type = zipfile.ZIP_DEFLATED
                     out.writestr(item, data, compresslevel=level)
+        self.saved = buffer.getvalue()
+        target.write_bytes(self.saved)
 
 
 def _rels() -> etree._Element:
     return etree.Element(f"{{{PKG_REL_NS}}}Relationships", nsmap={None: PKG_REL_NS})
 
 
-def sheet_names(path: Path) -> list[str]:
-    """The sheet names of a saved package, after checking every part's CRC."""
-    with zipfile.ZipFile(path) as package:
-        bad = package.testzip()
-        if bad is not None:
-            raise zipfile.BadZipFile(f"bad CRC in {bad}")
-    book = Book.open(path)
-    return [s.name for s in book.sheets]
+def check_saved(path: Path, written: bytes) -> Book:
+    """The package saved at `path`, once the file is checked to hold exactly the bytes written
+    (a short or failed write, or anyone else's write to the temp file, fails it)."""
+    # Each part's deflate and CRC were made from the bytes zipfile was given; comparing the whole
+    # file to them checks the write without inflating every part again.
+    on_disk = path.read_bytes()
+    if on_disk != written:
+        raise zipfile.BadZipFile(
+            f"{path.name} holds {len(on_disk)} bytes that differ from the {len(written)} written"
+        )
+    return Book(on_disk)

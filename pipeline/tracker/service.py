@@ -22,7 +22,7 @@ from pipeline.tracker.merge import MergeResult, offer_key
 from pipeline.tracker.owner_memo import Skip, pairs_after, plan_skip
 from pipeline.tracker.owner_memo import store as store_pairs
 from pipeline.tracker.package import dropped_features, fingerprint, owner_files
-from pipeline.tracker.package_write import PackageWriter, QapSheet, sheet_names
+from pipeline.tracker.package_write import PackageWriter, QapSheet, check_saved
 from pipeline.tracker.plan import Context, ledger_returns, load_book, make_context, plan_merge
 from pipeline.tracker.records import LogEntry
 from pipeline.tracker.registry import Registry, open_registry
@@ -157,7 +157,7 @@ def _checker(draft: _Draft, result: MergeResult) -> Callable[[Path], None]:
     rows read back as exactly the values qap meant to write."""
 
     def check(temp: Path) -> None:
-        names = sheet_names(temp)
+        names = [entry.name for entry in check_saved(temp, draft.writer.saved).sheets]
         missing = [name for name in (TRACKER_SHEET, *QAP_SHEETS) if name not in names]
         wrong = draft.patch.check(result.rows)
         if missing or wrong:
@@ -317,8 +317,8 @@ def _apply(
                     "open" if owners else "would drop parts",
                 )
                 return _deferred(pending, result, message, entries)
-            # Read before the install: once installed, the file is the group's to change.
-            saved_bytes = temp.read_bytes()
+            # As checked before the install: once installed, the file is the group's to change.
+            saved_bytes = draft.writer.saved
             try:
                 saved = install(temp, path, before, ctx.now)
             except ChangedMeanwhile:
