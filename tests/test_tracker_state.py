@@ -54,6 +54,31 @@ def test_per_cell_state_of_an_older_qap_is_moved_to_rows(workspace: Workspace) -
     assert not again.written and again.added == 0
 
 
+def test_row_states_of_an_older_qap_are_kept_in_ref_order(workspace: Workspace) -> None:
+    apply_returns(workspace, police_and_health(), [], today=TODAY)
+    with open_registry(workspace) as registry:
+        before = dict(registry.state())
+        # Put the table back as an older qap made it: rows in the order written, by rowid.
+        registry.conn.executescript(
+            """
+            BEGIN;
+            CREATE TABLE old_state (ref TEXT PRIMARY KEY, offered TEXT NOT NULL, seen TEXT NOT NULL);
+            INSERT INTO old_state SELECT ref, offered, seen FROM row_state ORDER BY ref DESC;
+            DROP TABLE row_state;
+            ALTER TABLE old_state RENAME TO row_state;
+            COMMIT;
+            """
+        )
+    with open_registry(workspace) as registry:
+        (sql,) = registry.conn.execute(
+            "SELECT sql FROM sqlite_schema WHERE name = 'row_state'"
+        ).fetchone()
+        assert "WITHOUT ROWID" in sql
+        assert dict(registry.state()) == before
+    again = apply_returns(workspace, police_and_health(), [], today=TODAY)
+    assert not again.written and again.added == 0
+
+
 def test_a_deleted_row_stays_deleted_on_later_runs(workspace: Workspace) -> None:
     apply_returns(workspace, police_and_health(), [], today=TODAY)
     path = workspace.tracker_path()
