@@ -87,3 +87,24 @@ def test_rows_are_written_in_row_order_around_those_qap_parsed() -> None:
     expected = rows[1] + rows[0] + '<row r="4" ht="30"/>'
     assert _rows_of(store.to_bytes(), "") == (expected + rows[3]).encode()
     assert store.emitted == {4: b'<row r="4" ht="30"/>'}
+
+
+def test_rows_parsed_together_are_written_as_rows_parsed_one_by_one() -> None:
+    rows = [
+        f'<row r="{n}" spans="1:2"><c r="A{n}" t="inlineStr"><is><t>{n}</t></is></c></row>\n'
+        for n in range(2, 9)
+    ]
+    together, alone = RowStore(_sheet("".join(rows))), RowStore(_sheet("".join(rows)))
+    together.parse([7, 3, 5, 3, 40])
+    assert sorted(together.parsed) == [3, 5, 7]
+    for number in (3, 5, 7):
+        for store in (together, alone):
+            row = store.get(number)
+            assert row is not None
+            row.set("ht", "30")
+    assert together.to_bytes() == alone.to_bytes()
+    assert together.emitted == alone.emitted
+    assert (
+        together.emitted[5]
+        == b'<row r="5" spans="1:2" ht="30"><c r="A5" t="inlineStr"><is><t>5</t></is></c></row>\n'
+    )

@@ -87,6 +87,19 @@ def test_cells_are_found_and_added_as_by_a_scan(cells: str) -> None:
         patch.cell(2, column)
         _scan(scanned, column, create=True)
         assert etree.tostring(patch.row(2)) == etree.tostring(scanned)
+        assert patch.cells_of(2) == _cells_by_scan(patch.row(2))
+
+
+def _cells_by_scan(row: etree._Element) -> dict[int, etree._Element]:
+    """Every <c> of a row by column, the last of equals winning (SheetPatch.cells_of's rule)."""
+    found: dict[int, etree._Element] = {}
+    column = 0
+    for cell in row:
+        if cell.tag == f"{{{NS}}}c":
+            where = cell.get("r")
+            column = column_number(where.rstrip("0123456789")) if where else column + 1
+            found[column] = cell
+    return found
 
 
 def _tracker_patch(workspace: Workspace) -> tuple[SheetPatch, SheetRow]:

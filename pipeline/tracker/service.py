@@ -135,8 +135,7 @@ def _render(
         patch.header(sheet.columns[key], BY_KEY[key].header)
         log.info("tracker: column %s was missing and was added at the end", key)
     patch.new_rows(result.new_rows)
-    for write in result.writes:
-        patch.write(write)
+    patch.write_all(result.writes)
     patch.fit_heights(column_widths(sheet.root))
     patch.finish(max(max((r.row for r in result.rows), default=1), max(sheet.skipped, default=1)))
     title = partnership.short_name or partnership.name

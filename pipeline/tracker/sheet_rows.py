@@ -81,6 +81,11 @@ class RowStore:
             raise _unreadable("rows qap could not locate")
         yield from zip(wanted, rows, strict=True)
 
+    def parse(self, numbers: Iterable[int]) -> None:
+        """Parse these rows for patching, in one parse (rows already parsed or absent are left)."""
+        wanted = sorted({n for n in numbers if n in self.spans and n not in self.parsed})
+        self.parsed.update(self.read(wanted))
+
     def get(self, number: int) -> etree._Element | None:
         """The <row> element with this number (parsed now if needed), or None."""
         if number in self.parsed:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from lxml import etree
 
@@ -63,6 +63,8 @@ class SheetPatch:
         self.written: set[tuple[int, int]] = set()
         # Per row: the cells cell() can find, by column (see _findable).
         self._findable: dict[int, dict[int, etree._Element]] = {}
+        # Rows whose findable cells are all their cells (see _findable), kept so by cell().
+        self._whole: set[int] = set()
         # Per touched row: its cells and their values by column, read once for row heights and
         # the check alike; a row's entry goes whenever cell() may change the row.
         self._read: dict[int, tuple[dict[int, etree._Element], dict[int, object]]] = {}
@@ -88,9 +90,11 @@ class SheetPatch:
             self._read.pop(number, None)
         findable = self._findable.get(number)
         if findable is None:
-            findable = _findable(row)
+            findable, whole = _findable(row)
             if findable is not None:
                 self._findable[number] = findable
+                if whole:
+                    self._whole.add(number)
         if findable is not None:
             found = findable.get(column)
             if found is not None or not create:
@@ -123,6 +127,8 @@ class SheetPatch:
 
     def cells_of(self, number: int) -> dict[int, etree._Element]:
         """The <c> elements of a row by column number."""
+        if number in self._whole:
+            return dict(self._findable[number])
         found: dict[int, etree._Element] = {}
         column = 0
         row = self.sheet.elements.get(number)
@@ -157,6 +163,12 @@ class SheetPatch:
                 else:
                     style = self.styles.look(body_look(key))
                 cell.set("s", str(style))
+
+    def write_all(self, writes: Sequence[CellWrite]) -> None:
+        """Each value written (see write), the rows they change parsed in one go."""
+        self.sheet.elements.parse(write.row for write in writes)
+        for write in writes:
+            self.write(write)
 
     def write(self, write: CellWrite) -> None:
         """One value: a date as a date, anything else as text that cannot become a formula."""
@@ -311,23 +323,29 @@ def column_widths(root: etree._Element) -> dict[int, float]:
     return widths
 
 
-def _findable(row: etree._Element) -> dict[int, etree._Element] | None:
+def _findable(row: etree._Element) -> tuple[dict[int, etree._Element] | None, bool]:
     """The cells SheetPatch.cell's scan finds, by column: those to the right of every cell
     before them (the first of equals), up to the first child that is not a cell; None when a
-    cell has no reference, since its column is then its position, which an insert moves."""
+    cell has no reference, since its column is then its position, which an insert moves. And
+    whether they are all the row's cells, each in its own column (then they are what
+    SheetPatch.cells_of would find, and cell() inserts keep them so)."""
     found: dict[int, etree._Element] = {}
     right = 0
+    whole = True
     for cell in row:
         if cell.tag != _CELL:
+            whole = False
             break
         where = cell.get("r")
         if not where:
-            return None
+            return None, False
         at = column_number(where.rstrip(DIGITS))
         if at > right:
             found[at] = cell
             right = at
-    return found
+        else:
+            whole = False
+    return found, whole
 
 
 def _lines(text: str, width: int) -> int:
