@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import time
 import zipfile
@@ -120,3 +121,88 @@ def test_the_saved_log_is_kept_only_while_the_log_reads_in_its_order(
         assert registry.log_sheet() == "no new lines"
         registry.commit_write({}, [_entry("2027-02-15T09:00:00")], [], log_sheet="clock back")
         assert registry.log_sheet() is None
+
+
+def _rows_from(xml: bytes, first: int) -> bytes:
+    """A Log part's rows from row `first` down, as bytes."""
+    return xml[xml.find(b'<row r="%d"' % first) : xml.find(b"</sheetData>")]
+
+
+@pytest.mark.parametrize("shift", [1, 8, 95, 2870])
+def test_moved_rows_match_the_general_renumbering_and_a_rebuild(shift: int) -> None:
+    # Text holding a row number and a quote (as in a tag) and styles ending in a row's number
+    # send rows the general way; the rest are renumbered by one replace each.
+    styles = Styles.parse(None)
+    for n in range(12):
+        styles.look(sheets.Look(size=8 + n))
+    awkward = ['12"', '<c r="A5"', '3" s="4"', 'he said "7"', "plain", "=1+1", ""]
+    entries = [
+        LogEntry(
+            f"DA26-POL-{n:02d}", "Owner", "updated", awkward[n % 7], f'{n + 2}" x' * (n % 2), ""
+        )
+        for n in range(120)
+    ]
+    rows = _rows_from(build_log(styles, entries).to_xml(), 2)
+    pieces = rows.split(b"</row>")[:-1]
+    counts = [row.count(b'%d"' % number) for number, row in enumerate(pieces, start=2)]
+    assert len(counts) == 120 and 0 < counts.count(7) < 100
+    moved = log_sheet._moved_down(rows, shift)
+    assert moved == log_sheet._renumbered(rows, shift) != rows
+    new = [LogEntry("N", "", "added", f"new {n}", "", "") for n in range(shift)]
+    assert moved == _rows_from(build_log(styles, [*new, *entries]).to_xml(), shift + 2)
+
+
+def _run(workspace: Workspace, run: int, caplog: pytest.LogCaptureFixture) -> bool:
+    """One update a second after the last; whether it moved the last Log's rows."""
+    _next_second()
+    caplog.clear()
+    apply_returns(workspace, _returns(run), [], today=TODAY)
+    saved, rebuilt = _saved_and_rebuilt(workspace)
+    assert saved == rebuilt
+    return MOVED in caplog.text
+
+
+def test_a_log_record_of_the_older_kind_is_rebuilt_once(
+    workspace: Workspace, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="pipeline.tracker.log_sheet")
+    apply_returns(workspace, _returns(0), [], today=TODAY)
+    book = Book.open(workspace.tracker_path())
+    entry = book.sheet(LOG_SHEET)
+    styles_part = book.part_of_type("styles")
+    assert entry is not None and styles_part is not None
+    # What an older qap kept: a digest of the inflated part, no kind.
+    older = json.dumps(
+        [log_sheet.digest(book.read(entry.part)), log_sheet.digest(book.read(styles_part)), 4]
+    )
+    with open_registry(workspace) as registry:
+        with registry.conn:
+            registry.conn.execute("UPDATE meta SET value = ? WHERE key = 'log_sheet'", (older,))
+        assert log_sheet.LogSheet.from_json(older) is None
+    assert not _run(workspace, 1, caplog)
+    with open_registry(workspace) as registry:
+        kept = registry.log_sheet()
+    assert kept is not None and log_sheet.LogSheet.from_json(kept) is not None
+    assert _run(workspace, 2, caplog)
+
+
+def test_a_log_part_changed_in_the_zip_is_rebuilt_not_moved(
+    workspace: Workspace, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="pipeline.tracker.log_sheet")
+    apply_returns(workspace, _returns(0), [], today=TODAY)
+    path = workspace.tracker_path()
+    with zipfile.ZipFile(path) as package:
+        parts = [(info, package.read(info)) for info in package.infolist()]
+    log_part = Book.open(path).sheet(LOG_SHEET)
+    assert log_part is not None
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        for info, data in parts:
+            if info.filename == log_part.part:
+                # Same length, one letter changed: only the stored part's digest tells.
+                assert b"police" in data
+                data = data.replace(b"police", b"Police", 1)
+            package.writestr(info, data)
+    assert not _run(workspace, 1, caplog)
+    assert b"Police" not in _saved_and_rebuilt(workspace)[0]
+    assert _run(workspace, 2, caplog)

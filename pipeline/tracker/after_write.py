@@ -162,4 +162,4 @@ def remember_rows(
         settled[ref] = None if settle is None or digest is None else Settled(digest, *settle[1:])
     entry = book.sheet(TRACKER_SHEET)
     memo = memo_after_write(sheet, entry.part, written, context, saved) if entry else None
-    return read_now, settled, saved_log_sheet(writer, log, styles), memo
+    return read_now, settled, saved_log_sheet(writer, log, styles, saved), memo

@@ -5,14 +5,19 @@ pushes the others down. When the workbook's Log is exactly the sheet qap saved l
 bytes, same styles) and the log has gained no line since, its rows are what a rebuild would
 write below the new lines, one row number further down per new line: they are moved, not
 rebuilt from the log.
+
+"Exactly the sheet qap saved" is told from the zip entry as stored (its CRC, sizes and a digest
+of the compressed bytes, as for the Tracker sheet's memo), not by hashing the inflated part.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import re
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,18 +27,25 @@ from pipeline.tracker.grid_xml import Grid
 from pipeline.tracker.package_write import PackageWriter
 from pipeline.tracker.records import LogEntry
 from pipeline.tracker.registry import Registry
-from pipeline.tracker.sheets import LOG_ROWS, build_log
+from pipeline.tracker.sheet_memo import stored_digest
+from pipeline.tracker.sheets import LOG_HEADERS, LOG_ROWS, build_log
 from pipeline.tracker.styles_xml import Styles
 
 log = logging.getLogger(__name__)
 
 # A row's number where the Log writes it: its own tag and each cell's reference.
 _NUMBERS = re.compile(rb'(<row r="|<c r="[A-Z]+)(\d+)(?=")')
+# Where a row's number is followed by a quote as qap writes a Log row: its tag and its cells.
+_NUMBERED = 1 + len(LOG_HEADERS)
+# Marks a LogSheet whose digest is of the part as stored; a record without it (an older qap's,
+# a digest of the inflated part) reads as none, and the Log is rebuilt once.
+_KIND = "stored"
 
 
 @dataclass(frozen=True)
 class LogSheet:
-    """The Log sheet as saved: its bytes' digest, the styles' digest, and the lines it shows.
+    """The Log sheet as saved: its part's digest as stored in the zip (sheet_memo.stored_digest,
+    hex), the styles' digest, and the lines it shows.
 
     The registry keeps it only while the log's order is the order the sheet shows (see
     Registry.commit_write).
@@ -45,16 +57,16 @@ class LogSheet:
 
     def to_json(self) -> str:
         """As kept in the registry."""
-        return json.dumps([self.digest, self.styles, self.rows])
+        return json.dumps([_KIND, self.digest, self.styles, self.rows])
 
     @classmethod
     def from_json(cls, text: str) -> LogSheet | None:
-        """As read back from the registry (None when unreadable)."""
+        """As read back from the registry (None when unreadable or of an older kind)."""
         try:
-            digest, styles, rows = json.loads(text)
-            return cls(str(digest), str(styles), int(rows))
+            kind, digest, styles, rows = json.loads(text)
         except (ValueError, TypeError):
             return None
+        return cls(str(digest), str(styles), int(rows)) if kind == _KIND else None
 
 
 def digest(data: bytes) -> str:
@@ -62,13 +74,17 @@ def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def saved_log_sheet(writer: PackageWriter, grid: Grid, styles: bytes) -> str | None:
-    """What to keep of the Log sheet just saved (with these styles), for the next update."""
+def saved_log_sheet(writer: PackageWriter, grid: Grid, styles: bytes, saved: bytes) -> str | None:
+    """What to keep of the Log sheet just saved (with these styles; `saved`: the zip's bytes as
+    saved), for the next update."""
     part = writer.sheet_parts.get(LOG_SHEET)
-    data = writer.parts.get(part) if part else None
-    if data is None:
+    if part is None or part not in writer.parts:
         return None
-    return LogSheet(digest(data), digest(styles), max(0, grid.rows_reach[0] - 1)).to_json()
+    with zipfile.ZipFile(io.BytesIO(saved)) as package:
+        stored = stored_digest(saved, package.getinfo(part))
+    if stored is None:
+        return None
+    return LogSheet(stored.hex(), digest(styles), max(0, grid.rows_reach[0] - 1)).to_json()
 
 
 def log_grid(
@@ -89,7 +105,32 @@ def log_grid(
 
 
 def _moved_down(rows: bytes, shift: int) -> bytes:
-    """Log rows renumbered `shift` rows further down (row tags and cell references)."""
+    """Log rows numbered from 2 (as qap writes them), renumbered `shift` rows further down."""
+    pieces = rows.split(b"</row>")
+    tail = pieces.pop()
+    olds, news = _quoted(2, len(pieces)), _quoted(2 + shift, len(pieces))
+    # A row whose number and quote are found only in its tag and its cells' references (text
+    # escapes "<", so it cannot hold a tag, but may hold `12"`) is renumbered by one replace.
+    # The others (a style number ending in the row number, such text) take the general way.
+    counts = list(map(bytes.count, pieces, olds))
+    moved = list(map(bytes.replace, pieces, olds, news))
+    if counts.count(_NUMBERED) != len(counts):
+        for at, count in enumerate(counts):
+            if count != _NUMBERED:
+                moved[at] = _renumbered(pieces[at], shift)
+    moved.append(tail)
+    return b"</row>".join(moved)
+
+
+def _quoted(first: int, count: int) -> list[bytes]:
+    """`count` numbers from `first`, each followed by a quote, as bytes."""
+    # One join and one split: no Python step per number.
+    return ('"\x00'.join(map(str, range(first, first + count))) + '"').encode().split(b"\x00")
+
+
+def _renumbered(rows: bytes, shift: int) -> bytes:
+    """Log rows renumbered `shift` rows further down (row tags and cell references), whatever
+    their text and numbers."""
     # Split around every number: [text, tag, number, text, tag, number, ..., text].
     parts = _NUMBERS.split(rows)
     numbers = parts[2::3]
@@ -110,9 +151,10 @@ def _kept_rows(
     count = min(saved.rows, LOG_ROWS - new)
     if count <= 0:
         return None
-    data = book.read(entry.part)
-    if digest(data) != saved.digest or digest(styles_part) != saved.styles:
+    stored = book.stored_digest(entry.part)
+    if stored is None or stored.hex() != saved.digest or digest(styles_part) != saved.styles:
         return None
+    data = book.read(entry.part)
     start = data.find(b'<row r="2"')
     end = data.find(b'<row r="%d"' % (count + 2)) if count < saved.rows else -1
     if end < 0:
