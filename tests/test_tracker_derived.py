@@ -45,7 +45,7 @@ def _rows(workspace: Workspace, returns: list[StoredReturn]) -> list[QapRow]:
 
 def _remembered(workspace: Workspace) -> dict[str, str]:
     with open_registry(workspace) as registry:
-        return {owner: stamp for owner, (stamp, _) in DerivedMemo(registry.conn).known.items()}
+        return dict(DerivedMemo(registry.conn).known)
 
 
 def _forget_all(workspace: Workspace) -> None:

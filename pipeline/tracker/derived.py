@@ -83,32 +83,33 @@ def _key(owner: Owner) -> str:
 
 
 class DerivedMemo:
-    """The rows remembered per (audit, agency), read once; changes kept until store()."""
+    """The stamps remembered per (audit, agency), read once, and their rows when asked for;
+    changes kept until store()."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         conn.execute(SCHEMA)
-        self.known: dict[str, tuple[str, bytes]] = {
-            owner: (stamp_, rows)
-            for owner, stamp_, rows in conn.execute("SELECT owner, stamp, rows FROM derived_rows")
-        }
+        # Only the stamps: most pairs are skipped (see owner_memo) or derived afresh, so their
+        # rows (a megabyte for 5,000) would be read for nothing.
+        self.known: dict[str, str] = dict(conn.execute("SELECT owner, stamp FROM derived_rows"))
         self.kept: dict[str, tuple[str, bytes] | None] = {}
 
     def holds(self, owner: Owner, stamp_: str) -> bool:
         """Whether rows are remembered for the pair's lone return with this stamp."""
-        found = self.known.get(_key(owner))
-        return found is not None and found[0] == stamp_
+        return self.known.get(_key(owner)) == stamp_
 
     def rows(self, owner: Owner, stamp_: str, source: str) -> list[QapRow] | None:
         """The rows remembered for the pair's lone return with this stamp, else None."""
-        found = self.known.get(_key(owner))
-        if found is None or found[0] != stamp_:
+        key = _key(owner)
+        if self.known.get(key) != stamp_:
             return None
+        query = "SELECT rows FROM derived_rows WHERE owner = ? AND stamp = ?"
+        found = self.conn.execute(query, (key, stamp_)).fetchone()
         try:
             # Stored as dicts in ACTION_KEYS order: marshal builds them in C, three times as fast
             # as zipping 5,000 rows' values into dicts here.
             stored: list[tuple[str, dict[str, str], dict[str, tuple[str, ...]], str]]
-            stored = marshal.loads(found[1])
+            stored = marshal.loads(found[0])
             # Shared by the rows: a QapRow's mappings are only read.
             sources = dict.fromkeys(ACTION_KEYS, source)
             return [
@@ -146,5 +147,5 @@ class DerivedMemo:
             if kept is None:
                 self.known.pop(owner, None)
             else:
-                self.known[owner] = kept
+                self.known[owner] = kept[0]
         self.kept.clear()
