@@ -108,3 +108,22 @@ def test_rows_parsed_together_are_written_as_rows_parsed_one_by_one() -> None:
         together.emitted[5]
         == b'<row r="5" spans="1:2" ht="30"><c r="A5" t="inlineStr"><is><t>5</t></is></c></row>\n'
     )
+
+
+@pytest.mark.parametrize(
+    ("order", "touched"),
+    [([2, 3, 4, 5, 6], [4]), ([5, 2, 6, 3, 4], [6]), ([3, 2, 5, 4, 6], []), ([2, 4, 6], [2, 6])],
+)
+def test_rows_are_where_written_says_as_a_scan_of_the_new_bytes_finds(
+    order: list[int], touched: list[int]
+) -> None:
+    rows = "".join(f'<row r="{n}"><c r="A{n}"/></row>{" " * (n % 2)}' for n in order)
+    store = RowStore(_sheet(rows))
+    for number in touched:
+        row = store.get(number)
+        assert row is not None
+        row.set("ht", "30")
+    store[9] = etree.Element(f"{{{NS}}}row", nsmap=store.namespaces, r="9")
+    data = store.to_bytes()
+    assert RowStore(data).spans == store.written
+    assert _numbers_by_lxml(data) == sorted([*order, 9])

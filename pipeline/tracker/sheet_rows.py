@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from itertools import accumulate, pairwise
 
 from lxml import etree
 
@@ -115,34 +116,32 @@ class RowStore:
     def to_bytes(self) -> bytes:
         """The sheet: rows qap parsed serialised anew, every other row as it was, in row order."""
         head, tail = to_xml(self.skeleton).split(f"<!--{MARK}-->".encode())
-        body = [head]
-        raw = self.raw
+        body: list[bytes | memoryview] = [head]
+        # Sliced without copying: the join copies each untouched run once, into the new bytes.
+        raw, spans, parsed = memoryview(self.raw), self.spans, self.parsed
         written = self.written = {}
         # Where the next row lands: a row spans to the next row's start, as the scan has it.
         at = len(head)
-        # Untouched rows that follow one another in the bytes are copied as one run.
-        run_start = run_end = -1
-        for number in self:
-            row = self.parsed.get(number)
-            if row is None:
-                start, end = self.spans[number]
-                written[number] = (at, at + end - start)
-                at += end - start
-                if start != run_end:
-                    if run_end >= 0:
-                        body.append(raw[run_start:run_end])
-                    run_start = start
-                run_end = end
-                continue
-            if run_end >= 0:
-                body.append(raw[run_start:run_end])
-                run_start = run_end = -1
-            emitted = self.emitted[number] = self._serialise(row)
-            written[number] = (at, at + len(emitted))
-            at += len(emitted)
-            body.append(emitted)
-        if run_end >= 0:
-            body.append(raw[run_start:run_end])
+        numbers = sorted(spans.keys() | parsed.keys())
+        # Between two parsed rows, the untouched rows are copied as they were (as one slice when
+        # they follow one another in the bytes, as they nearly always do).
+        bounds = [i for i, number in enumerate(numbers) if number in parsed]
+        for first, last in zip([-1, *bounds], [*bounds, len(numbers)], strict=True):
+            kept = [spans[number] for number in numbers[first + 1 : last]]
+            if kept:
+                ends = list(accumulate((end - start for start, end in kept), initial=at))
+                written.update(zip(numbers[first + 1 : last], pairwise(ends), strict=True))
+                at = ends[-1]
+                if all(a[1] == b[0] for a, b in pairwise(kept)):
+                    body.append(raw[kept[0][0] : kept[-1][1]])
+                else:
+                    body.extend(raw[start:end] for start, end in kept)
+            if last < len(numbers):
+                number = numbers[last]
+                emitted = self.emitted[number] = self._serialise(parsed[number])
+                written[number] = (at, at + len(emitted))
+                at += len(emitted)
+                body.append(emitted)
         body.append(tail)
         return b"".join(body)
 
