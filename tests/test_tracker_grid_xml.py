@@ -35,3 +35,17 @@ def test_text_rows_are_written_as_put_would_write_them(rows: list[tuple[str, ...
     # The same styles, added in the same order.
     assert straight.styles.to_bytes() == one_by_one.styles.to_bytes()
     assert (b"quotePrefix" in straight.styles.to_bytes()) == (len(rows) > 1)
+
+
+def test_rows_kept_as_bytes_are_written_below_the_text_rows() -> None:
+    as_text = Grid("Log", Styles.parse(None), freeze=(0, 1), filter_ref="A1:F4")
+    as_bytes = Grid("Log", Styles.parse(None), freeze=(0, 1), filter_ref="A1:F4")
+    for grid in (as_text, as_bytes):
+        grid.put_text_rows(2, ROWS[:1], BODY)
+    as_text.put_text_rows(3, ROWS[1:], BODY)
+    below = Grid("Log", as_bytes.styles)
+    below.put_text_rows(3, ROWS[1:], BODY)
+    as_bytes.rows_bytes = "".join(below.rows_xml).encode("utf-8")
+    as_bytes.rows_reach = below.rows_reach
+    assert as_bytes.to_xml() == as_text.to_xml()
+    assert as_bytes.to_xml().index(b'<row r="3"') < as_bytes.to_xml().index(b"</sheetData>")

@@ -41,6 +41,9 @@ class Grid:
     # reach: long plain sheets (the Log) are written row by row without a cell dict each.
     rows_xml: list[str] = field(default_factory=list)
     rows_reach: tuple[int, int] = (0, 0)
+    # Rows as XML bytes, below those: the last Log's rows moved down, kept as bytes end to end
+    # (decoding and encoding again a megabyte costs more than the rows' own renumbering).
+    rows_bytes: bytes = b""
 
     def put(self, row: int, column: int, value: str | int, look: Look) -> None:
         """A number, or text cleaned for Excel and never readable as a formula."""
@@ -124,7 +127,8 @@ class Grid:
                 out.append(_cell(f"{column_letters(column)}{number}", value, style))
             out.append("</row>")
         out.extend(self.rows_xml)
-        out.append("</sheetData>")
+        head = "".join(out).encode("utf-8")
+        out = ["</sheetData>"]
         if self.filter_ref:
             out.append(f'<autoFilter ref="{self.filter_ref}"/>')
         out.append(
@@ -136,7 +140,7 @@ class Grid:
         if self.drawing_rid:
             out.append(f'<drawing r:id="{self.drawing_rid}"/>')
         out.append("</worksheet>")
-        return "".join(out).encode("utf-8")
+        return b"".join((head, self.rows_bytes, "".join(out).encode("utf-8")))
 
     def _pane(self) -> str:
         if not self.freeze:

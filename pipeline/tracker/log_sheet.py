@@ -99,7 +99,7 @@ def log_grid(
         return build_log(styles, [*entries, *older])
     old, count = kept
     grid = build_log(styles, entries, older=count)
-    grid.rows_xml.append(_moved_down(old, len(entries)).decode("utf-8"))
+    grid.rows_bytes = _moved_down(old, len(entries))
     log.info("tracker: %d Log rows moved under %d new lines", count, len(entries))
     return grid
 
@@ -155,10 +155,11 @@ def _kept_rows(
     if stored is None or stored.hex() != saved.digest or digest(styles_part) != saved.styles:
         return None
     data = book.read(entry.part)
+    # Text escapes "<": each tag is found once, and the rows' end is found from the part's end.
     start = data.find(b'<row r="2"')
-    end = data.find(b'<row r="%d"' % (count + 2)) if count < saved.rows else -1
+    end = data.rfind(b'<row r="%d"' % (count + 2)) if count < saved.rows else -1
     if end < 0:
-        end = data.find(b"</sheetData>")
+        end = data.rfind(b"</sheetData>")
     if start < 0 or end < start:
         return None
     return data[start:end], count
