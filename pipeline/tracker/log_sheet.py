@@ -108,7 +108,9 @@ def _moved_down(rows: bytes, shift: int) -> bytes:
     """Log rows numbered from 2 (as qap writes them), renumbered `shift` rows further down."""
     pieces = rows.split(b"</row>")
     tail = pieces.pop()
-    olds, news = _quoted(2, len(pieces)), _quoted(2 + shift, len(pieces))
+    # Row n's number becomes row n + shift's: one list serves both (map stops at the rows' end).
+    olds = _quoted(2, len(pieces) + shift)
+    news = olds[shift:]
     # A row whose number and quote are found only in its tag and its cells' references (text
     # escapes "<", so it cannot hold a tag, but may hold `12"`) is renumbered by one replace.
     # The others (a style number ending in the row number, such text) take the general way.
