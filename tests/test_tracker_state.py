@@ -10,6 +10,7 @@ from pipeline.tracker.book import Book
 from pipeline.tracker.columns import TRACKER_SHEET
 from pipeline.tracker.records import CellState
 from pipeline.tracker.registry import open_registry
+from pipeline.tracker.row_memory import BY_REF
 from pipeline.tracker.service import apply_returns
 from pipeline.tracker.sheet_read import TrackerSheet, read_sheet
 from pipeline.tracker.state import ByCell, RowState, States, StoredRows, decode
@@ -54,27 +55,31 @@ def test_per_cell_state_of_an_older_qap_is_moved_to_rows(workspace: Workspace) -
     assert not again.written and again.added == 0
 
 
-def test_row_states_of_an_older_qap_are_kept_in_ref_order(workspace: Workspace) -> None:
+def test_row_tables_of_an_older_qap_are_kept_in_ref_order(workspace: Workspace) -> None:
     apply_returns(workspace, police_and_health(), [], today=TODAY)
     with open_registry(workspace) as registry:
         before = dict(registry.state())
-        # Put the table back as an older qap made it: rows in the order written, by rowid.
-        registry.conn.executescript(
-            """
-            BEGIN;
-            CREATE TABLE old_state (ref TEXT PRIMARY KEY, offered TEXT NOT NULL, seen TEXT NOT NULL);
-            INSERT INTO old_state SELECT ref, offered, seen FROM row_state ORDER BY ref DESC;
-            DROP TABLE row_state;
-            ALTER TABLE old_state RENAME TO row_state;
-            COMMIT;
-            """
-        )
+        settled = registry.settled()
+        assert before and settled
+        # Put the tables back as an older qap made them: rows in the order written, by rowid.
+        for table, columns in BY_REF.items():
+            registry.conn.executescript(
+                f"""
+                BEGIN;
+                CREATE TABLE old ({columns});
+                INSERT INTO old SELECT * FROM {table} ORDER BY ref DESC;
+                DROP TABLE {table};
+                ALTER TABLE old RENAME TO {table};
+                COMMIT;
+                """
+            )
     with open_registry(workspace) as registry:
-        (sql,) = registry.conn.execute(
-            "SELECT sql FROM sqlite_schema WHERE name = 'row_state'"
-        ).fetchone()
-        assert "WITHOUT ROWID" in sql
+        for table in BY_REF:
+            query = "SELECT sql FROM sqlite_schema WHERE name = ?"
+            (sql,) = registry.conn.execute(query, (table,)).fetchone()
+            assert "WITHOUT ROWID" in sql
         assert dict(registry.state()) == before
+        assert registry.settled() == settled
     again = apply_returns(workspace, police_and_health(), [], today=TODAY)
     assert not again.written and again.added == 0
 

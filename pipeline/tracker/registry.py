@@ -39,11 +39,7 @@ CREATE TABLE IF NOT EXISTS cells (
     seen TEXT,
     PRIMARY KEY (ref, col)
 );
-CREATE TABLE IF NOT EXISTS row_state (
-    ref TEXT PRIMARY KEY,
-    offered TEXT NOT NULL,
-    seen TEXT NOT NULL
-) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS row_state ({row_state}) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS row_settled (
     ref TEXT PRIMARY KEY,
     digest BLOB NOT NULL,
@@ -375,32 +371,6 @@ def _now() -> str:
     return dt.datetime.now().isoformat(timespec="seconds")
 
 
-def _cluster_row_state(conn: sqlite3.Connection) -> None:
-    """Keep row states in ref order (WITHOUT ROWID), as an older qap did not, once.
-
-    A corrected return changes one (audit, agency)'s rows, whose refs share a stem: stored in
-    ref order they sit on a few pages, so a write journals and syncs those, not one page a row.
-    """
-    (sql,) = conn.execute("SELECT sql FROM sqlite_schema WHERE name = 'row_state'").fetchone()
-    if "WITHOUT ROWID" in sql.upper():
-        return
-    # One transaction: a crash part way leaves the old table as it was.
-    conn.executescript(
-        """
-        BEGIN IMMEDIATE;
-        CREATE TABLE row_state_clustered (
-            ref TEXT PRIMARY KEY, offered TEXT NOT NULL, seen TEXT NOT NULL
-        ) WITHOUT ROWID;
-        INSERT INTO row_state_clustered (ref, offered, seen)
-            SELECT ref, offered, seen FROM row_state;
-        DROP TABLE row_state;
-        ALTER TABLE row_state_clustered RENAME TO row_state;
-        COMMIT;
-        """
-    )
-    log.info("tracker registry: row states stored in ref order")
-
-
 @contextmanager
 def open_registry(workspace: Workspace) -> Iterator[Registry]:
     """The workspace's tracker registry (.qap/tracker.sqlite), created on first use."""
@@ -412,8 +382,8 @@ def open_registry(workspace: Workspace) -> Iterator[Registry]:
     os.chmod(path, 0o600)
     conn = sqlite3.connect(path, timeout=30)
     try:
-        conn.executescript(SCHEMA)
-        _cluster_row_state(conn)
+        conn.executescript(SCHEMA.format_map(row_memory.BY_REF))
+        row_memory.cluster_by_ref(conn)
         yield Registry(conn)
     finally:
         conn.close()
