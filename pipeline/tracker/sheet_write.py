@@ -37,6 +37,7 @@ DEFAULT_WIDTH = 13.0
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 VALUE_TAGS = (f"{M}f", f"{M}v", f"{M}is")
 _CELL = f"{M}c"
+_F = f"{M}f"
 _RANGE = re.compile(r"^\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?$")
 
 
@@ -205,24 +206,28 @@ class SheetPatch:
         assert self._read_dates is not None
         # Lines per (text, width): agencies, owners and often actions repeat from row to row.
         counted: dict[tuple[str, int], int] = {}
+        # A width unit holds about 1.1 characters of the body font; wrapping is by words.
+        per_line = {
+            column: max(1, int((widths.get(column, DEFAULT_WIDTH) or 10) * 1.1))
+            for column in self.sheet.columns.values()
+        }
         for number in self.touched:
             row = self.sheet.elements[number]
             cells, values = self._values_of(number)
             lines = 1
-            for column in self.sheet.columns.values():
+            for column, width in per_line.items():
                 value = values.get(column)
+                # The only text a number cell reads as is an overflowing date's "#VALUE!".
                 if (
-                    not isinstance(value, str)
-                    or not value
-                    or _numeric(cells[column], self._read_dates)
+                    not value
+                    or not isinstance(value, str)
+                    or (value == "#VALUE!" and _numeric(cells[column], self._read_dates))
                 ):
                     continue
-                # A width unit holds about 1.1 characters of the body font; wrapping is by words.
-                per_line = max(1, int((widths.get(column, DEFAULT_WIDTH) or 10) * 1.1))
-                key = (value, per_line)
+                key = (value, width)
                 count = counted.get(key)
                 if count is None:
-                    count = counted[key] = sum(_lines(part, per_line) for part in value.split("\n"))
+                    count = counted[key] = sum(_lines(part, width) for part in value.split("\n"))
                 lines = max(lines, count)
             height = min(409, 15 * lines + 2)
             current = row.get("ht")
@@ -290,11 +295,10 @@ class SheetPatch:
                 continue
             cells, values = self._values_of(row.row)
             for key, column in self.sheet.columns.items():
-                cell = cells.get(column)
-                value = values.get(column)
-                mine = (row.row, column) in self.written
-                if canonical(value) != row.get(key) or (
-                    mine and cell is not None and _unsafe(cell)
+                if canonical(values.get(column)) != row.get(key) or (
+                    (row.row, column) in self.written
+                    and (cell := cells.get(column)) is not None
+                    and _unsafe(cell)
                 ):
                     wrong.append(row.row)
                     break
@@ -367,7 +371,8 @@ def _numeric(cell: etree._Element, dates: frozenset[int]) -> bool:
 
 
 def _unsafe(cell: etree._Element) -> bool:
-    return cell.find(f"{M}f") is not None or cell.get("t") == "e"
+    # A cell has a child or two: looking at them beats an ElementPath search.
+    return cell.get("t") == "e" or any(child.tag == _F for child in cell)
 
 
 def _clear(cell: etree._Element) -> None:
