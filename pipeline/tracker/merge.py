@@ -11,7 +11,7 @@ from pipeline.tracker.cells import parse_date
 from pipeline.tracker.columns import BY_KEY, DONE_STATUSES, KEYS, NOT_STARTED
 from pipeline.tracker.rag import DEFAULT_RULE, RagRule, rag_days, rag_for
 from pipeline.tracker.records import CellState, CellWrite, LogEntry, QapRow, SheetRow
-from pipeline.tracker.state import EMPTY, ByCell, Offered, RowState, Settled, States
+from pipeline.tracker.state import EMPTY, ByCell, Offered, RowState, Settled, States, StoredRows
 
 # Columns qap computes itself rather than taking from a return.
 DERIVED = ("rag", "last_updated", "closed")
@@ -214,17 +214,34 @@ def merge(
     # Bound once: the settled check below runs for every one of thousands of rows.
     settled_of, digest_of, qap_of = settled.get, digests.get, by_ref.get
     keep, take = done.add, final.append
+    # Each row's ref, and whether it is still as last merged (taken as it is unless its ref
+    # came earlier): cheapest tests first, as nearly every row is, and only its offer costs a call.
+    still: list[tuple[str, bool]] = []
     for row in rows:
         typed = row.values.get("ref", "").strip().upper()
-        # Cheapest tests first: nearly every row is settled, and only its offer costs a call.
         memo = settled_of(typed) if typed else None
-        if (
-            memo is not None
-            and digest_of(row.row) == memo.digest
-            and memo.first_day <= day <= memo.last_day
-            and typed not in done
-            and memo.offer == offer_key(qap_of(typed), rule)
-        ):
+        still.append(
+            (
+                typed,
+                memo is not None
+                and digest_of(row.row) == memo.digest
+                and memo.first_day <= day <= memo.last_day
+                and memo.offer == offer_key(qap_of(typed), rule),
+            )
+        )
+    if isinstance(merger.state, StoredRows):
+        # The memory of the rows to merge, read in one query rather than one a row.
+        merger.state.load(
+            [
+                typed or assigned.get(row.row, "")
+                for row, (typed, same) in zip(rows, still, strict=True)
+                if not same
+            ]
+            + list(by_ref.keys() - {typed for typed, _ in still} - done)
+        )
+    for row, (typed, same) in zip(rows, still, strict=True):
+        memo = settled_of(typed) if same else None
+        if memo is not None and typed not in done:
             keep(typed)
             take(row)
             taken[typed] = (row.row, memo.first_day, memo.last_day)

@@ -203,9 +203,11 @@ class Registry:
 
     def _stored_rows(self) -> StoredRows:
         conn, query = self.conn, "SELECT offered, seen FROM row_state WHERE ref = ?"
+        many = "SELECT ref, offered, seen FROM row_state WHERE ref IN ("
         return StoredRows(
             lambda ref: conn.execute(query, (ref,)).fetchone(),
             lambda: [ref for (ref,) in conn.execute("SELECT ref FROM row_state")],
+            lambda refs: row_memory.some_rows(conn, many, refs),  # type: ignore[arg-type,return-value]
         )
 
     def settled(self) -> dict[str, Settled]:

@@ -101,11 +101,28 @@ class StoredRows(Mapping[str, RowState]):
         self,
         fetch: Callable[[str], tuple[str | bytes, str | bytes] | None],
         refs: Callable[[], Iterable[str]],
+        fetch_many: Callable[[list[str]], Iterable[tuple[str, str | bytes, str | bytes]]]
+        | None = None,
     ) -> None:
         self.fetch = fetch
         self.refs = refs
+        self.fetch_many = fetch_many
         # None: read, and qap has no memory of that ref.
         self.decoded: dict[str, RowState | None] = {}
+
+    def load(self, refs: Iterable[str]) -> None:
+        """Read the memory of these refs in one go, not one query each as get() would."""
+        if self.fetch_many is None:
+            return
+        wanted = [ref for ref in dict.fromkeys(refs) if ref not in self.decoded]
+        if not wanted:
+            return
+        found = {ref: (offered, seen) for ref, offered, seen in self.fetch_many(wanted)}
+        for ref in wanted:
+            stored = found.get(ref)
+            self.decoded[ref] = (
+                None if stored is None else RowState(decode(stored[0]), decode(stored[1]))
+            )
 
     def get(self, ref: str, default: RowState | None = None) -> RowState | None:  # type: ignore[override]
         """The state of a ref, or `default` when qap has none."""
