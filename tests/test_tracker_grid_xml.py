@@ -18,8 +18,8 @@ ROWS = [
 
 @pytest.mark.parametrize(
     "rows",
-    [ROWS, ROWS[:1], [ROWS[1], ROWS[0]], [], ROWS * 3],
-    ids=["all", "plain", "quoted-first", "none", "repeated"],
+    [ROWS, ROWS[:1], [ROWS[1], ROWS[0]], [], ROWS * 3, [ROWS[0][:2], ROWS[1], ROWS[2][:1]]],
+    ids=["all", "plain", "quoted-first", "none", "repeated", "ragged"],
 )
 def test_text_rows_are_written_as_put_would_write_them(rows: list[tuple[str, ...]]) -> None:
     one_by_one = Grid("Log", Styles.parse(None), freeze=(0, 1), filter_ref="A1:F4")

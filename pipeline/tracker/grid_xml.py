@@ -6,7 +6,7 @@ from the tracker's own styles.xml through styles_xml.Styles.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
@@ -58,29 +58,35 @@ class Grid:
         to XML exactly as put() and to_xml() would write them (cleaned, quote-prefixed when
         needed, styles added to the stylesheet in the same order)."""
         styles: dict[bool, int] = {}
-        # Per distinct text: whether it needs the quote prefix, and its cell XML after the style.
-        # A log repeats refs, columns, changes and file names thousands of times.
-        texts: dict[str, tuple[bool, str]] = {}
-        letters: list[str] = [""]
+
+        def after_reference(text: str) -> str:
+            """A cell's XML after its reference's row number: style, type, value, end."""
+            value, _ = clean_text(text)
+            quote = bool(value) and needs_quote_prefix(value)
+            style = styles.get(quote)
+            if style is None:
+                style = styles[quote] = self.styles.look(look.but(quote=True) if quote else look)
+            return f'" s="{style}"{_tail(value)}'
+
+        # A row is its number joined between fixed pieces: the row tag's start, then per cell
+        # what follows the number up to the next cell's number (or the row's end). Those
+        # pieces are kept per column and distinct text (a log repeats refs, columns, changes and
+        # file names thousands of times), so most rows take no Python step per cell.
+        by_text: dict[str, str] = {}
+        links: dict[int, list[_Links]] = {}
         number, right = first - 1, 0
         out = self.rows_xml
         for number, values in enumerate(rows, start=first):
-            cells = []
-            for column, text in enumerate(values, start=1):
-                found = texts.get(text)
-                if found is None:
-                    value, _ = clean_text(text)
-                    quote = bool(value) and needs_quote_prefix(value)
-                    found = texts[text] = (quote, _tail(value))
-                style = styles.get(found[0])
-                if style is None:
-                    chosen = look.but(quote=True) if found[0] else look
-                    style = styles[found[0]] = self.styles.look(chosen)
-                while len(letters) <= column:
-                    letters.append(column_letters(len(letters)))
-                cells.append(f'<c r="{letters[column]}{number}" s="{style}"{found[1]}')
-            right = max(right, len(values))
-            out.append(f'<row r="{number}">{"".join(cells)}</row>')
+            count = len(values)
+            row = links.get(count)
+            if row is None:
+                row = links[count] = _row_links(count, by_text, after_reference)
+            if count:
+                pieces = ['<row r="', '"><c r="A', *map(_Links.__getitem__, row, values)]
+                out.append(str(number).join(pieces))
+            else:
+                out.append(f'<row r="{number}"></row>')
+            right = max(right, count)
         self.rows_reach = (max(self.rows_reach[0], number), max(self.rows_reach[1], right))
 
     def defined_names(self) -> list[tuple[str, str, bool]]:
@@ -153,6 +159,28 @@ class Grid:
             f'<pane{split} topLeftCell="{corner}" activePane="{pane}" state="frozen"/>'
             f'<selection pane="{pane}" activeCell="{corner}" sqref="{corner}"/>'
         )
+
+
+class _Links(dict[str, str]):
+    """Per distinct text, a cell's XML after its row number, then the next cell's reference up
+    to its row number (or the row's end), made on first use."""
+
+    def __init__(self, after: str, by_text: dict[str, str], make: Callable[[str], str]) -> None:
+        super().__init__()
+        self.after, self.by_text, self.make = after, by_text, make
+
+    def __missing__(self, text: str) -> str:
+        cell = self.by_text.get(text)
+        if cell is None:
+            cell = self.by_text[text] = self.make(text)
+        link = self[text] = cell + self.after
+        return link
+
+
+def _row_links(count: int, by_text: dict[str, str], make: Callable[[str], str]) -> list[_Links]:
+    """The links of a row of `count` cells, column by column."""
+    afters = [f'<c r="{column_letters(column)}' for column in range(2, count + 1)] + ["</row>"]
+    return [_Links(after, by_text, make) for after in afters]
 
 
 def _cell(ref: str, value: str | int, style: int) -> str:
