@@ -32,6 +32,8 @@ CREATE TABLE IF NOT EXISTS refs (
     gone_noted INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS refs_by_agency ON refs (audit_id, agency_key);
+-- The few refs whose deletion was logged, found without reading every ref each run.
+CREATE INDEX IF NOT EXISTS refs_gone_noted ON refs (ref) WHERE gone_noted = 1;
 CREATE TABLE IF NOT EXISTS cells (
     ref TEXT NOT NULL,
     col TEXT NOT NULL,
