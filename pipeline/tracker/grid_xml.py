@@ -44,6 +44,8 @@ class Grid:
     # Rows as XML bytes, below those: the last Log's rows moved down, kept as bytes end to end
     # (decoding and encoding again a megabyte costs more than the rows' own renumbering).
     rows_bytes: bytes = b""
+    # Each look's style index as the stylesheet gave it: cells take a few looks hundreds of times.
+    style_of: dict[Look, int] = field(default_factory=dict, repr=False)
 
     def put(self, row: int, column: int, value: str | int, look: Look) -> None:
         """A number, or text cleaned for Excel and never readable as a formula."""
@@ -51,7 +53,10 @@ class Grid:
             value, _ = clean_text(value)
             if value and needs_quote_prefix(value):
                 look = look.but(quote=True)
-        self.cells.setdefault(row, {})[column] = (value, self.styles.look(look))
+        style = self.style_of.get(look)
+        if style is None:
+            style = self.style_of[look] = self.styles.look(look)
+        self.cells.setdefault(row, {})[column] = (value, style)
 
     def put_text_rows(self, first: int, rows: Iterable[Sequence[str]], look: Look) -> None:
         """Rows of text from column A down from row `first`, all in one look, written straight
@@ -125,12 +130,13 @@ class Grid:
             )
             out.append("</cols>")
         out.append("<sheetData>")
+        letters = {column: column_letters(column) for column in range(1, right + 1)}
         for number in sorted(set(self.cells) | set(self.heights)):
             height = self.heights.get(number)
             size = f' ht="{height:g}" customHeight="1"' if height else ""
             out.append(f'<row r="{number}"{size}>')
             for column, (value, style) in sorted(self.cells.get(number, {}).items()):
-                out.append(_cell(f"{column_letters(column)}{number}", value, style))
+                out.append(_cell(f"{letters[column]}{number}", value, style))
             out.append("</row>")
         out.extend(self.rows_xml)
         head = "".join(out).encode("utf-8")

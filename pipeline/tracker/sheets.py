@@ -73,9 +73,10 @@ def _counts_table(grid: Grid, top: int, heading: str, counts: Sequence[Counts]) 
             [item.by_status[s] for s in statuses] + [item.total] + [item.by_rag[r] for r in RAGS]
         )
         row_look = BOXED.but(bold=True, fill=TOTAL_FILL) if last else BOXED
+        centred = row_look.but(horizontal="center")
         grid.put(offset, 1, item.label, row_look.but(horizontal="left"))
         for column, number in enumerate(numbers, start=2):
-            look = row_look.but(horizontal="center")
+            look = centred
             if column >= first_rag and number:
                 fill, font = RAG_STYLES[RAGS[column - first_rag]]
                 look = look.but(fill=fill, bold=True, colour=font)
@@ -131,15 +132,21 @@ def build_returns(styles: Styles, returns: ReturnsGrid, today: dt.date) -> Grid:
     headers = ["Agency", *(f"{a.title}\n(due {a.deadline:%d %b %Y})" for a in returns.audits)]
     _header_row(grid, 4, headers)
     grid.heights[4] = 92
+    # Each state's look made once, not once per cell.
+    looks = {
+        state: BOXED.but(fill=fill, colour=font, bold=state == OVERDUE).but(
+            horizontal="center", vertical="center"
+        )
+        for state, (fill, font) in STATE_FILLS.items()
+    }
+    agency_look = BOXED.but(vertical="center")
     for offset, (agency, cells) in enumerate(returns.rows, start=5):
-        grid.put(offset, 1, agency, BOXED.but(vertical="center"))
+        grid.put(offset, 1, agency, agency_look)
         for column, item in enumerate(cells, start=2):
             text = item.state if item.date is None else f"{item.state}\n{item.date:%d %b %Y}"
             if item.state in (OUTSTANDING, OVERDUE) and item.date:
                 text = f"{item.state}\ndue {item.date:%d %b %Y}"
-            fill, font = STATE_FILLS[item.state]
-            look = BOXED.but(fill=fill, colour=font, bold=item.state == OVERDUE)
-            grid.put(offset, column, text, look.but(horizontal="center", vertical="center"))
+            grid.put(offset, column, text, looks[item.state])
         grid.heights[offset] = 30
     total_row = 5 + len(returns.rows)
     grid.put(total_row, 1, "Returns received", Look(bold=True))
