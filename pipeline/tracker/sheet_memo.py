@@ -10,6 +10,7 @@ finding and hashing would give.
 from __future__ import annotations
 
 import hashlib
+import struct
 import zipfile
 from array import array
 from collections.abc import Mapping
@@ -76,12 +77,13 @@ class SheetMemo:
         if any(len(v) != count for v in values) or len(digests) != count * DIGEST_SIZE:
             raise ValueError("a sheet memo whose parts disagree")
         rows, begin, finish = values
-        by_row = zip(rows, range(0, len(digests), DIGEST_SIZE), strict=True)
+        # One digest a row, cut in C (a slice a row here costs twice as much).
+        each = struct.unpack(f"{DIGEST_SIZE}s" * count, digests)
         return cls(
             part,
             context,
             dict(zip(rows, zip(begin, finish, strict=True), strict=True)),
-            {number: digests[at : at + DIGEST_SIZE] for number, at in by_row},
+            dict(zip(rows, each, strict=True)),
         )
 
     def holds(self, part: bytes | None, context: bytes | None = None) -> bool:
