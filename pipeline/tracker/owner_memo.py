@@ -20,6 +20,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import NamedTuple
 
 from pipeline.tracker.records import SheetRow
@@ -95,12 +96,14 @@ def plan_skip(
     }
     if not kept:
         return None
+    # Chained in C: thousands of rows and refs, every run that skips.
+    pairs_kept = kept.values()
     return Skip(
         part,
-        frozenset(row for pair in kept.values() for row in pair.rows),
-        frozenset(ref for pair in kept.values() for ref in pair.refs),
+        frozenset(chain.from_iterable(pair.rows for pair in pairs_kept)),
+        frozenset(chain.from_iterable(pair.refs for pair in pairs_kept)),
         kept,
-        tuple(count for pair in kept.values() for count in pair.counts),
+        tuple(chain.from_iterable(pair.counts for pair in pairs_kept)),
     )
 
 
