@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import marshal
 
 import openpyxl
+import pytest
 
 from pipeline.tracker.book import Book
 from pipeline.tracker.columns import TRACKER_SHEET
@@ -162,3 +164,32 @@ def test_row_memory_stored_as_json_by_an_older_qap_still_loads(workspace: Worksp
         registry.conn.commit()
         row = registry.state().rows.get(ref)
         assert row == RowState(decode(offered), decode(seen)) and row.offered
+
+
+def test_unreadable_row_memory_reads_as_none() -> None:
+    assert decode(b"\x00not marshal") is None
+    assert decode(b"") is None
+    assert decode("{not json") is None
+    assert decode(marshal.dumps(["a", "list"])) is None
+    assert decode(marshal.dumps({"owner": "DI A"})) == {"owner": "DI A"}
+
+
+def test_a_damaged_row_memory_leaves_the_row_to_the_group_and_the_update_runs(
+    workspace: Workspace, caplog: pytest.LogCaptureFixture
+) -> None:
+    apply_returns(workspace, police_and_health(), [], today=TODAY)
+    path = workspace.tracker_path()
+    book = openpyxl.load_workbook(path)
+    sheet = book[TRACKER_SHEET]
+    owner = next(cell.column_letter for cell in sheet[1] if cell.value == "Owner")
+    sheet[f"{owner}2"] = "Owner typed at the meeting"
+    book.save(path)
+    with open_registry(workspace) as registry:
+        registry.conn.execute("UPDATE row_state SET offered = ?, seen = ?", (b"\x07", b"junk"))
+        registry.conn.commit()
+    result = apply_returns(workspace, police_and_health(), [], today=TODAY)
+    assert result.written or "up to date" in result.message
+    sheet = openpyxl.load_workbook(path)[TRACKER_SHEET]
+    assert sheet[f"{owner}2"].value == "Owner typed at the meeting"
+    damaged = [r.getMessage() for r in caplog.records if "could not be read" in r.getMessage()]
+    assert len(damaged) == 1 and "Owner typed" not in damaged[0]

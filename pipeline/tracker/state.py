@@ -8,11 +8,14 @@ merge and its tests ask.
 from __future__ import annotations
 
 import json
+import logging
 import marshal
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import NamedTuple
 
 from pipeline.tracker.records import CellState
+
+log = logging.getLogger(__name__)
 
 
 class RowState(NamedTuple):
@@ -85,9 +88,14 @@ def encode(values: Mapping[str, str]) -> bytes:
     return marshal.dumps(dict(values))
 
 
-def decode(stored: str | bytes) -> dict[str, str]:
-    """One side of a row's memory as encode() stored it, or as JSON text (older registries)."""
-    return marshal.loads(stored) if isinstance(stored, bytes) else json.loads(stored)
+def decode(stored: str | bytes) -> dict[str, str] | None:
+    """One side of a row's memory as encode() stored it, or as JSON text (older registries);
+    None when it cannot be read (a damaged registry)."""
+    try:
+        values = marshal.loads(stored) if isinstance(stored, bytes) else json.loads(stored)
+    except (ValueError, EOFError, TypeError):
+        return None
+    return values if isinstance(values, dict) else None
 
 
 class StoredRows(Mapping[str, RowState]):
@@ -109,6 +117,8 @@ class StoredRows(Mapping[str, RowState]):
         self.fetch_many = fetch_many
         # None: read, and qap has no memory of that ref.
         self.decoded: dict[str, RowState | None] = {}
+        # Rows whose stored memory could not be read.
+        self.unreadable = 0
 
     def load(self, refs: Iterable[str]) -> None:
         """Read the memory of these refs in one go, not one query each as get() would."""
@@ -119,21 +129,32 @@ class StoredRows(Mapping[str, RowState]):
             return
         found = {ref: (offered, seen) for ref, offered, seen in self.fetch_many(wanted)}
         for ref in wanted:
-            stored = found.get(ref)
-            self.decoded[ref] = (
-                None if stored is None else RowState(decode(stored[0]), decode(stored[1]))
-            )
+            self.decoded[ref] = self._state(ref, found.get(ref))
 
     def get(self, ref: str, default: RowState | None = None) -> RowState | None:  # type: ignore[override]
         """The state of a ref, or `default` when qap has none."""
         try:
             row = self.decoded[ref]
         except KeyError:
-            stored = self.fetch(ref)
-            row = self.decoded[ref] = (
-                None if stored is None else RowState(decode(stored[0]), decode(stored[1]))
-            )
+            row = self.decoded[ref] = self._state(ref, self.fetch(ref))
         return default if row is None else row
+
+    def _state(self, ref: str, stored: tuple[str | bytes, str | bytes] | None) -> RowState | None:
+        """A row's memory decoded; none when there is none, or it cannot be read: the row is
+        then merged as one qap never wrote, so what the group typed in it is kept."""
+        if stored is None:
+            return None
+        offered, seen = decode(stored[0]), decode(stored[1])
+        if offered is None or seen is None:
+            if not self.unreadable:
+                log.warning(
+                    "tracker registry: the memory of row %s could not be read; it and any other "
+                    "such row are merged as rows qap never wrote",
+                    ref,
+                )
+            self.unreadable += 1
+            return None
+        return RowState(offered, seen)
 
     def __getitem__(self, ref: str) -> RowState:
         row = self.get(ref)
