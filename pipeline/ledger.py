@@ -216,29 +216,17 @@ class Ledger:
         ).fetchall()
         return [stored_return(r) for r in rows]
 
-    def previous_return(
-        self, audit_id: str, agency_key: str, before: dt.datetime
-    ) -> StoredReturn | None:
-        """The latest return (not progress update) an agency sent for an audit before a time."""
-        row = self._previous(audit_id, agency_key, before, "*")
-        return stored_return(row) if row else None
-
     def previous_received_at(
         self, audit_id: str, agency_key: str, before: dt.datetime
     ) -> dt.datetime | None:
-        """When `previous_return` arrived, without reading and decoding the whole return."""
-        row = self._previous(audit_id, agency_key, before, "received_at")
-        return parse_time(row["received_at"]) if row else None
-
-    def _previous(
-        self, audit_id: str, agency_key: str, before: dt.datetime, columns: str
-    ) -> sqlite3.Row | None:
-        row: sqlite3.Row | None = self._conn.execute(
-            f"SELECT {columns} FROM returns WHERE audit_id=? AND agency_key=? AND kind=?"
+        """When the latest return (not progress update) an agency sent for an audit before a
+        time arrived, without reading and decoding that return."""
+        row = self._conn.execute(
+            "SELECT received_at FROM returns WHERE audit_id=? AND agency_key=? AND kind=?"
             " AND received_at<? ORDER BY received_at DESC, id DESC LIMIT 1",
             (audit_id, agency_key, RETURN_FORM, time_text(before)),
         ).fetchone()
-        return row
+        return parse_time(row["received_at"]) if row else None
 
     def update_returns(self) -> list[StoredReturn]:
         """Every progress-update return for the tracker, oldest first."""
