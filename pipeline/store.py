@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.temps import fsync_dir, new_temp
-from pipeline.workspace import Workspace, is_dir
+from pipeline.workspace import Workspace, make_private_dir
 
 log = logging.getLogger(__name__)
 
@@ -54,21 +54,11 @@ def printable(name: str) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def _private_dir(path: Path) -> None:
-    if is_dir(path, 0o700):
-        return
-    path.mkdir(parents=True, exist_ok=True)
-    try:
-        os.chmod(path, 0o700)
-    except OSError:
-        log.warning("could not restrict permissions of %s", path)
-
-
 def claim(workspace: Workspace, source: Path, now: dt.datetime) -> Claimed | None:
     """Move `source` into its own processing folder; None if another process took it first."""
     token = new_token(now)
     folder = workspace.processing / token
-    _private_dir(folder)
+    make_private_dir(folder)
     target = folder / source.name
     try:
         os.replace(source, target)
@@ -102,7 +92,7 @@ def claim_copy(
     name = name or source.name
     token = new_token(now)
     folder = workspace.processing / token
-    _private_dir(folder)
+    make_private_dir(folder)
     # Copied under a partial name first, so a crash mid-copy never looks like a whole file.
     partial = folder / f"{PARTIAL}{name}"
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -202,7 +192,7 @@ def quarantine_name(workspace: Workspace, claimed: Claimed, sha256: str) -> str:
 def place(workspace: Workspace, claimed: Claimed, stored_path: str) -> Path:
     """Give the claimed file its final name and remove it from processing; safe to repeat."""
     dest = workspace.root / stored_path
-    _private_dir(dest.parent)
+    make_private_dir(dest.parent)
     if claimed.path.exists():
         try:
             os.link(claimed.path, dest)
@@ -230,7 +220,7 @@ def place(workspace: Workspace, claimed: Claimed, stored_path: str) -> Path:
 
 def write_note(path: Path, text: str) -> None:
     """Write a plain-text note (UTF-8 with BOM so Notepad shows it right) atomically."""
-    _private_dir(path.parent)
+    make_private_dir(path.parent)
     temp = new_temp(path.parent)
     with temp.open("w", encoding="utf-8-sig", newline="\r\n") as fh:
         fh.write(text)

@@ -85,9 +85,7 @@ class Workspace:
     def ensure_private_dirs(self) -> None:
         """Create the folders qap owns, readable by their owner only."""
         for folder in (self.private, self.processing, self.archive, self.quarantine):
-            if not is_dir(folder, 0o700):
-                folder.mkdir(parents=True, exist_ok=True)
-                os.chmod(folder, 0o700)
+            make_private_dir(folder)
         for folder in (self.inbox, self.outbox):
             if not is_dir(folder):
                 folder.mkdir(parents=True, exist_ok=True)
@@ -128,6 +126,18 @@ def is_dir(folder: Path, mode: int | None = None) -> bool:
     except OSError:
         return False
     return stat.S_ISDIR(st.st_mode) and (mode is None or stat.S_IMODE(st.st_mode) == mode)
+
+
+def make_private_dir(folder: Path) -> None:
+    """Make `folder` (and its parents) if missing, readable by its owner only where the
+    filesystem allows it (a share that refuses chmod gets a warning, not an error)."""
+    if is_dir(folder, 0o700):
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        os.chmod(folder, 0o700)
+    except OSError:
+        log.warning("could not restrict permissions of %s", folder)
 
 
 def find_workspace(option: str | None) -> Workspace:

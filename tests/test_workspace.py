@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import WorkspaceError
-from pipeline.workspace import Workspace, find_workspace, init_workspace
+from pipeline.workspace import Workspace, find_workspace, init_workspace, make_private_dir
 
 
 def test_init_creates_layout_and_never_overwrites(tmp_path: Path) -> None:
@@ -72,3 +72,12 @@ def test_key_and_id_created_once_under_a_race(workspace: Workspace) -> None:
     assert len(set(keys)) == 1 and len(keys[0]) == 32
     assert len(set(ids)) == 1
     assert not [p for p in workspace.private.iterdir() if p.name.startswith(".")]
+
+
+def test_private_folders_are_made_owner_only_with_their_parents(tmp_path: Path) -> None:
+    folder = tmp_path / "a" / "b"
+    make_private_dir(folder)
+    assert folder.is_dir() and stat.S_IMODE(folder.stat().st_mode) == 0o700
+    folder.chmod(0o755)
+    make_private_dir(folder)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
