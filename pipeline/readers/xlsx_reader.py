@@ -20,6 +20,8 @@ from pipeline.readers.xlsx_sheet import (
     MAX_COLUMNS,
     Book,
     Merge,
+    Rows,
+    Value,
     column_letters,
     read_sheet,
 )
@@ -45,18 +47,22 @@ class _SheetReader:
     def grid(self, name: str) -> list[list[Cell]]:
         """Every row of the sheet, however many its <dimension> claims, as a grid."""
         rows, merges = read_sheet(self.book, name, self.title)
-        shown: dict[int, dict[int, str]] = {}
+        # The rows showing text, and the sheet's width: the furthest column showing text.
+        shown: dict[int, dict[int, Value]] = {}
+        width = 0
         for number, cells in rows.items():
-            texts: dict[int, str] = {}
+            last = -1
             # Unpacked, not read by field name: a NamedTuple's fields are properties.
             for col, (text, flag, ref) in cells.items():
                 if flag:
                     self._note(flag, ref, text)
-                if text:
-                    texts[col] = text
-            if texts:
-                shown[number] = texts
-        return self._assemble(shown, merges)
+                if text and col > last:
+                    last = col
+            if last >= 0:
+                shown[number] = cells
+                if last >= width:
+                    width = last + 1
+        return self._assemble(shown, merges, min(width, MAX_COLUMNS))
 
     def _note(self, flag: str, ref: str, text: str) -> None:
         where = f"cell {self.title}!{ref}"
@@ -67,10 +73,10 @@ class _SheetReader:
         elif flag == ERROR:
             self.found.notes.append(f"{where} showed the error {text}")
 
-    def _assemble(self, rows: dict[int, dict[int, str]], merges: list[Merge]) -> list[list[Cell]]:
+    def _assemble(self, rows: Rows, merges: list[Merge], width: int) -> list[list[Cell]]:
+        """The grid of rows that show text (cells without text stay blank), merges repeated."""
         if not rows:
             return []
-        width = min(max(max(r) for r in rows.values()) + 1, MAX_COLUMNS)
         # Row number -> column -> the (row, column) of the merged cell covering it.
         origin: dict[int, dict[int, tuple[int, int]]] = {}
         for top, left, bottom, right in merges:
@@ -83,16 +89,19 @@ class _SheetReader:
         columns = _columns(self.title, width)
         grid: list[list[Cell]] = []
         for number in sorted(rows):
-            # The row's empty cells copied, then its filled ones (a sheet's columns are all
-            # below its width) and merged positions overwritten: no test per position.
+            # The row's empty cells copied, then its filled ones (a sheet's text is all below
+            # its width) and merged positions overwritten: no test per position.
             blank = _blank_row(self.title, columns, number)
             row = list(blank)
-            for col, text in rows[number].items():
-                ref = blank[col][1]
-                row[col] = _cell(Cell, (text, ref, ref))
+            for col, value in rows[number].items():
+                text = value[0]
+                if text:
+                    ref = blank[col][1]
+                    row[col] = _cell(Cell, (text, ref, ref))
             for col, (top, left) in origin.get(number, {}).items():
                 ref = f"{columns[left]}{top}"
-                row[col] = _cell(Cell, (rows.get(top, {}).get(left, ""), ref, ref))
+                covering = rows.get(top, {}).get(left)
+                row[col] = _cell(Cell, (covering[0] if covering else "", ref, ref))
             grid.append(row)
         _repair_ids(grid)
         return grid
