@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -12,7 +13,7 @@ import openpyxl
 import pytest
 
 from pipeline.model import StoredReturn
-from pipeline.tracker import log_sheet, sheets
+from pipeline.tracker import log_sheet, service, sheets
 from pipeline.tracker.book import Book
 from pipeline.tracker.columns import LOG_SHEET
 from pipeline.tracker.records import LogEntry
@@ -51,25 +52,40 @@ def _saved_and_rebuilt(workspace: Workspace) -> tuple[bytes, bytes]:
 
 
 def _next_second() -> None:
-    # The log sorts lines by the second they were stamped: runs a second apart keep the order
-    # the sheet shows, which is when qap moves the last Log's rows.
+    # Updates a second or more apart, as most are.
     start = int(time.time())
     while int(time.time()) == start:
         time.sleep(0.05)
 
 
-@pytest.mark.parametrize("log_rows", [3000, 3], ids=["all lines", "capped"])
+def _in_one_second(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every update from now on stamped in the same second, as quick updates in a row are."""
+    real = service.make_context
+    now = dt.datetime(2027, 2, 15, 10, 0, 5)
+    monkeypatch.setattr(
+        service, "make_context", lambda *args: dataclasses.replace(real(*args), now=now)
+    )
+
+
+@pytest.mark.parametrize(
+    ("log_rows", "same_second"),
+    [(3000, False), (3, False), (3000, True)],
+    ids=["all lines", "capped", "updates in one second"],
+)
 def test_moved_rows_read_as_a_rebuild_would_write_them(
     workspace: Workspace,
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
     log_rows: int,
+    same_second: bool,
 ) -> None:
     monkeypatch.setattr(sheets, "LOG_ROWS", log_rows)
     monkeypatch.setattr(log_sheet, "LOG_ROWS", log_rows)
     caplog.set_level(logging.INFO, logger="pipeline.tracker.log_sheet")
+    if same_second:
+        _in_one_second(monkeypatch)
     for run in range(4):
-        if run:
+        if run and not same_second:
             _next_second()
         caplog.clear()
         result = apply_returns(workspace, _returns(run), [], today=TODAY + dt.timedelta(days=run))
@@ -114,11 +130,20 @@ def test_the_saved_log_is_kept_only_while_the_log_reads_in_its_order(
         assert registry.log_sheet() == "first"
         registry.commit_write({}, [_entry("2027-02-15T10:00:05")], [], log_sheet="later")
         assert registry.log_sheet() == "later"
-        # A run in the same second (or with the clock put back) sorts among the older lines.
-        registry.commit_write({}, [_entry("2027-02-15T10:00:05")], [], log_sheet="same second")
-        assert registry.log_sheet() is None
+        # A run in the same second reads back above the earlier run of that second...
+        same = LogEntry(
+            "DA26-POL-02", "Owner", "updated", "C -> D", "police.docx", "2027-02-15T10:00:05"
+        )
+        registry.commit_write({}, [same], [], log_sheet="same second")
+        assert registry.log_sheet() == "same second"
+        assert [e.ref for e in registry.log_entries()] == [
+            "DA26-POL-02",
+            "DA26-POL-01",
+            "DA26-POL-01",
+        ]
         registry.commit_write({}, [], [], log_sheet="no new lines")
         assert registry.log_sheet() == "no new lines"
+        # ...but one stamped before older lines (the clock put back) sorts among them.
         registry.commit_write({}, [_entry("2027-02-15T09:00:00")], [], log_sheet="clock back")
         assert registry.log_sheet() is None
 
@@ -206,3 +231,23 @@ def test_a_log_part_changed_in_the_zip_is_rebuilt_not_moved(
     assert not _run(workspace, 1, caplog)
     assert b"Police" not in _saved_and_rebuilt(workspace)[0]
     assert _run(workspace, 2, caplog)
+
+
+def test_an_older_log_gets_its_run_column_and_its_lines_sort_below_later_runs(
+    workspace: Workspace,
+) -> None:
+    with open_registry(workspace) as registry:
+        registry.conn.executescript(
+            "DROP TABLE log; CREATE TABLE log (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+            "at TEXT NOT NULL, ref TEXT NOT NULL, col TEXT NOT NULL, change TEXT NOT NULL, "
+            "detail TEXT NOT NULL, source TEXT NOT NULL);"
+            "INSERT INTO log (at, ref, col, change, detail, source) VALUES "
+            "('2027-02-15T10:00:05', 'DA26-POL-01', 'Owner', 'updated', 'A -> B', 'p.docx');"
+        )
+    with open_registry(workspace) as registry:
+        later = LogEntry(
+            "DA26-POL-02", "Owner", "updated", "C -> D", "p.docx", "2027-02-15T10:00:05"
+        )
+        registry.commit_write({}, [later], [], log_sheet="kept")
+        assert [e.ref for e in registry.log_entries()] == ["DA26-POL-02", "DA26-POL-01"]
+        assert registry.log_sheet() == "kept"

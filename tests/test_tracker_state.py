@@ -12,7 +12,7 @@ from pipeline.tracker.book import Book
 from pipeline.tracker.columns import TRACKER_SHEET
 from pipeline.tracker.records import CellState
 from pipeline.tracker.registry import open_registry
-from pipeline.tracker.row_memory import BY_REF
+from pipeline.tracker.registry_schema import BY_REF
 from pipeline.tracker.service import apply_returns
 from pipeline.tracker.sheet_read import TrackerSheet, read_sheet
 from pipeline.tracker.state import ByCell, RowState, States, StoredRows, decode

@@ -13,69 +13,14 @@ from typing import NamedTuple
 
 from pipeline.tracker import row_memory
 from pipeline.tracker.records import LogEntry
+from pipeline.tracker.registry_schema import prepare
 from pipeline.tracker.sheet_memo import SheetMemo
 from pipeline.tracker.state import RowState, Settled, States, StoredRows, encode
 from pipeline.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS refs (
-    ref TEXT PRIMARY KEY,
-    audit_id TEXT NOT NULL DEFAULT '',
-    agency_key TEXT NOT NULL DEFAULT '',
-    origin TEXT NOT NULL,
-    match_key TEXT NOT NULL DEFAULT '',
-    position INTEGER NOT NULL DEFAULT -1,
-    return_id INTEGER NOT NULL DEFAULT -1,
-    created_at TEXT NOT NULL,
-    gone_noted INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS refs_by_agency ON refs (audit_id, agency_key);
--- The few refs whose deletion was logged, found without reading every ref each run.
-CREATE INDEX IF NOT EXISTS refs_gone_noted ON refs (ref) WHERE gone_noted = 1;
-CREATE TABLE IF NOT EXISTS cells (
-    ref TEXT NOT NULL,
-    col TEXT NOT NULL,
-    offered TEXT,
-    seen TEXT,
-    PRIMARY KEY (ref, col)
-);
-CREATE TABLE IF NOT EXISTS row_state ({row_state}) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS row_settled (
-    ref TEXT PRIMARY KEY,
-    digest BLOB NOT NULL,
-    offer TEXT NOT NULL,
-    first_day INTEGER NOT NULL,
-    last_day INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS row_reads (
-    digest BLOB PRIMARY KEY,
-    vals TEXT
-);
-CREATE TABLE IF NOT EXISTS sheet_memo (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    part BLOB NOT NULL,
-    context BLOB NOT NULL,
-    numbers BLOB NOT NULL,
-    starts BLOB NOT NULL,
-    ends BLOB NOT NULL,
-    digests BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS meta (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS log (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    at TEXT NOT NULL,
-    ref TEXT NOT NULL,
-    col TEXT NOT NULL,
-    change TEXT NOT NULL,
-    detail TEXT NOT NULL,
-    source TEXT NOT NULL
-);
-"""
+
 ORIGIN_RETURN = "return"
 ORIGIN_HAND = "hand"
 ORIGIN_SEEN = "seen"
@@ -261,7 +206,8 @@ class Registry:
         entries = list(entries)
         with self.conn:
             self._keep_memo(sheet_memo)
-            (top,) = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM log").fetchone()
+            last = self.conn.execute("SELECT id, run FROM log ORDER BY id DESC LIMIT 1").fetchone()
+            top, run = (last[0], (last[1] or 0) + 1) if last else (0, 1)
             self.conn.executemany(
                 "INSERT OR REPLACE INTO row_reads (digest, vals) VALUES (?, ?)",
                 list((row_reads or {}).items()),
@@ -280,19 +226,20 @@ class Registry:
             )
             self._store(rows)
             self.conn.executemany(
-                "INSERT INTO log (at, ref, col, change, detail, source) VALUES (?, ?, ?, ?, ?, ?)",
-                [(e.at, e.ref, e.column, e.change, e.detail, e.source) for e in entries],
+                "INSERT INTO log (at, ref, col, change, detail, source, run) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(e.at, e.ref, e.column, e.change, e.detail, e.source, run) for e in entries],
             )
             self.conn.executemany(
                 "UPDATE refs SET gone_noted = 1 WHERE ref = ?", [(ref,) for ref in gone]
             )
-            # The sheet shows these lines above every older one; the log sorts by time, so an
-            # older line stamped as late (a run in the same second) reads back among them.
+            # The sheet shows these lines above every older one; the log sorts by time, then by
+            # run, so only an older line stamped later (a clock set back) reads back among them.
             stamps = {e.at for e in entries}
             ordered = not stamps or (
                 len(stamps) == 1
                 and self.conn.execute(
-                    "SELECT 1 FROM log WHERE id <= ? AND at >= ? LIMIT 1", (top, stamps.pop())
+                    "SELECT 1 FROM log WHERE id <= ? AND at > ? LIMIT 1", (top, stamps.pop())
                 ).fetchone()
                 is None
             )
@@ -353,10 +300,12 @@ class Registry:
         self._rows = self._stored_rows()
 
     def log_entries(self, limit: int = 5000) -> list[LogEntry]:
-        """The newest runs first, each run's lines in the order they happened."""
+        """The newest runs first (by time, then by run within a second), each run's lines in the
+        order they happened."""
         if limit not in self._log:
             rows = self.conn.execute(
-                "SELECT at, ref, col, change, detail, source FROM log ORDER BY at DESC, id LIMIT ?",
+                "SELECT at, ref, col, change, detail, source FROM log "
+                "ORDER BY at DESC, COALESCE(run, 0) DESC, id LIMIT ?",
                 (limit,),
             )
             self._log[limit] = [
@@ -386,8 +335,7 @@ def open_registry(workspace: Workspace) -> Iterator[Registry]:
     os.chmod(path, 0o600)
     conn = sqlite3.connect(path, timeout=30)
     try:
-        conn.executescript(SCHEMA.format_map(row_memory.BY_REF))
-        row_memory.cluster_by_ref(conn)
+        prepare(conn)
         yield Registry(conn)
     finally:
         conn.close()

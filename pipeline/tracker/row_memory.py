@@ -3,17 +3,11 @@ when last merged (row_settled), in full or for the few rows an update still read
 
 from __future__ import annotations
 
-import logging
 import sqlite3
 from collections.abc import Collection, Iterable, Mapping
 
 from pipeline.tracker.state import Settled
 
-log = logging.getLogger(__name__)
-
-# Tables of a row per ref, kept in ref order (see cluster_by_ref). Not row_settled: its rows
-# are small, and kept in ref order its commit wrote as many pages.
-BY_REF = {"row_state": "ref TEXT PRIMARY KEY, offered TEXT NOT NULL, seen TEXT NOT NULL"}
 # SQLite takes at most 32,766 values a statement; fewer per query keeps each plan small.
 _CHUNK = 900
 
@@ -80,28 +74,3 @@ def settled(conn: sqlite3.Connection, refs: Iterable[str] | None = None) -> dict
         else some_rows(conn, query + " WHERE ref IN (", refs)
     )
     return {row[0]: make(row[1:]) for row in rows}  # type: ignore[misc]
-
-
-def cluster_by_ref(conn: sqlite3.Connection) -> None:
-    """Keep the tables of a row per ref in ref order (WITHOUT ROWID), as an older qap did not.
-
-    A corrected return changes one (audit, agency)'s rows, whose refs share a stem: stored in
-    ref order they sit on a few pages, so a write journals and syncs those, not one page a row.
-    """
-    for table, columns in BY_REF.items():
-        query = "SELECT sql FROM sqlite_schema WHERE name = ?"
-        (sql,) = conn.execute(query, (table,)).fetchone()
-        if "WITHOUT ROWID" in sql.upper():
-            continue
-        # One transaction: a crash part way leaves the old table as it was.
-        conn.executescript(
-            f"""
-            BEGIN IMMEDIATE;
-            CREATE TABLE {table}_clustered ({columns}) WITHOUT ROWID;
-            INSERT INTO {table}_clustered SELECT * FROM {table};
-            DROP TABLE {table};
-            ALTER TABLE {table}_clustered RENAME TO {table};
-            COMMIT;
-            """
-        )
-        log.info("tracker registry: %s stored in ref order", table)
