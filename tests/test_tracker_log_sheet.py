@@ -109,7 +109,6 @@ def test_a_log_the_group_saved_is_rebuilt(
     book = openpyxl.load_workbook(path)
     book[LOG_SHEET]["E2"] = "typed over by the group"
     book.save(path)
-    _next_second()
     apply_returns(workspace, _returns(1), [], today=TODAY)
     saved, rebuilt = _saved_and_rebuilt(workspace)
     assert MOVED not in caplog.text
@@ -178,8 +177,7 @@ def test_moved_rows_match_the_general_renumbering_and_a_rebuild(shift: int) -> N
 
 
 def _run(workspace: Workspace, run: int, caplog: pytest.LogCaptureFixture) -> bool:
-    """One update a second after the last; whether it moved the last Log's rows."""
-    _next_second()
+    """One more update; whether it moved the last Log's rows."""
     caplog.clear()
     apply_returns(workspace, _returns(run), [], today=TODAY)
     saved, rebuilt = _saved_and_rebuilt(workspace)

@@ -12,7 +12,7 @@ from lxml import etree
 from pipeline.tracker.book import Book, parse_xml
 from pipeline.tracker.cells import canonical
 from pipeline.tracker.columns import TRACKER_SHEET
-from pipeline.tracker.sheet_memo import SheetMemo, stored_digest
+from pipeline.tracker.sheet_memo import SheetMemo
 from pipeline.tracker.sheet_read import SEPARATOR, CellReader, TrackerSheet, _context, _read_cells
 from pipeline.tracker.state import Settled
 from pipeline.tracker.styles_xml import date_styles
@@ -68,14 +68,11 @@ def memo_after_write(
     part: str,
     written: Mapping[int, bytes],
     context: bytes | None,
-    saved: bytes,
+    saved: Book,
 ) -> SheetMemo | None:
-    """The memo of the sheet `part` just saved (`saved`: the zip's bytes), given the digests of
+    """The memo of the sheet `part` just saved (`saved`: the package as saved), given the digests of
     the rows qap serialised and the context the next read keys digests with; None when rows are
     not digested."""
-    import io
-    import zipfile
-
     store = sheet.elements
     if context is None or sheet.missing:
         return None
@@ -92,8 +89,7 @@ def memo_after_write(
         if digest is None:
             return None
         digests[number] = digest
-    with zipfile.ZipFile(io.BytesIO(saved)) as package:
-        stored = stored_digest(saved, package.getinfo(part))
+    stored = saved.stored_digest(part)
     return None if stored is None else SheetMemo(stored, context, store.written, digests)
 
 
@@ -141,11 +137,11 @@ def remember_rows(
     book: Book,
     sheet: TrackerSheet,
     result: MergeResult,
-    saved: bytes,
+    saved: Book,
 ) -> tuple[dict[bytes, str | None], dict[str, Settled | None], str | None, SheetMemo | None]:
     """How the rows qap wrote will read, with the styles as saved, for the next run; which
     rows merged this time are settled, by the digest they will read with; the Log as saved;
-    the Tracker sheet's memo (`saved`: the zip's bytes as saved)."""
+    the Tracker sheet's memo (`saved`: the package as saved)."""
     from pipeline.tracker.log_sheet import saved_log_sheet
 
     part = book.part_of_type("styles")

@@ -13,11 +13,9 @@ of the compressed bytes, as for the Tracker sheet's memo), not by hashing the in
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import logging
 import re
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,7 +25,6 @@ from pipeline.tracker.grid_xml import Grid
 from pipeline.tracker.package_write import PackageWriter
 from pipeline.tracker.records import LogEntry
 from pipeline.tracker.registry import Registry
-from pipeline.tracker.sheet_memo import stored_digest
 from pipeline.tracker.sheets import LOG_HEADERS, LOG_ROWS, build_log
 from pipeline.tracker.styles_xml import Styles
 
@@ -74,14 +71,13 @@ def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def saved_log_sheet(writer: PackageWriter, grid: Grid, styles: bytes, saved: bytes) -> str | None:
-    """What to keep of the Log sheet just saved (with these styles; `saved`: the zip's bytes as
+def saved_log_sheet(writer: PackageWriter, grid: Grid, styles: bytes, saved: Book) -> str | None:
+    """What to keep of the Log sheet just saved (with these styles; `saved`: the package as
     saved), for the next update."""
     part = writer.sheet_parts.get(LOG_SHEET)
     if part is None or part not in writer.parts:
         return None
-    with zipfile.ZipFile(io.BytesIO(saved)) as package:
-        stored = stored_digest(saved, package.getinfo(part))
+    stored = saved.stored_digest(part)
     if stored is None:
         return None
     return LogSheet(stored.hex(), digest(styles), max(0, grid.rows_reach[0] - 1)).to_json()

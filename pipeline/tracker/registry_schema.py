@@ -78,8 +78,8 @@ def prepare(conn: sqlite3.Connection) -> None:
     conn.executescript(SCHEMA.format_map(BY_REF))
     for table, columns in BY_REF.items():
         _cluster_by_ref(conn, table, columns)
-    # Which update wrote each log line: updates in the same second read back newest first.
-    # An older qap's lines have none and sort as the oldest of their second.
+    # The log's run column (see SCHEMA): an older qap's lines have none and sort as the oldest
+    # of their second.
     _upgrade(
         conn,
         lambda: "run" not in {row[1] for row in conn.execute("PRAGMA table_info(log)")},

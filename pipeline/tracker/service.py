@@ -109,6 +109,8 @@ class _Draft:
     writer: PackageWriter
     patch: SheetPatch
     log: Grid
+    # The package as saved and checked (see _checker).
+    saved: Book | None = None
 
 
 def _render(
@@ -156,7 +158,8 @@ def _checker(draft: _Draft, result: MergeResult) -> Callable[[Path], None]:
     rows read back as exactly the values qap meant to write."""
 
     def check(temp: Path) -> None:
-        names = [entry.name for entry in check_saved(temp, draft.writer.saved).sheets]
+        draft.saved = check_saved(temp, draft.writer.saved)
+        names = [entry.name for entry in draft.saved.sheets]
         missing = [name for name in (TRACKER_SHEET, *QAP_SHEETS) if name not in names]
         wrong = draft.patch.check(result.rows)
         if missing or wrong:
@@ -317,7 +320,7 @@ def _apply(
                 )
                 return _deferred(pending, result, message, entries)
             # As checked before the install: once installed, the file is the group's to change.
-            saved_bytes = draft.writer.saved
+            assert draft.saved is not None
             try:
                 saved = install(temp, path, before, ctx.now)
             except ChangedMeanwhile:
@@ -331,7 +334,7 @@ def _apply(
             if fresh:
                 registry.forget_cells()
             reads, settled, log_sheet, memo = remember_rows(
-                draft.writer, draft.patch, draft.log, book, sheet, result, saved_bytes
+                draft.writer, draft.patch, draft.log, book, sheet, result, draft.saved
             )
             columns = [column for column, _ in _labels(ctx)]
             pairs = (
